@@ -1,0 +1,205 @@
+//! The CloudTower endpoint: validated once, then every URL the client requests is built from it,
+//! so credentials only ever go to this origin.
+
+use super::error::{Error, Result};
+
+/// An `http:` or `https:` origin with an optional path prefix, without a trailing slash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    base: String,
+}
+
+const FIELD: &str = "endpoint";
+
+impl Endpoint {
+    /// Accepts `https://tower.example`, `http://10.0.0.5:8080/`, `https://gw.example/tower`.
+    /// Rejects other schemes, relative URLs, userinfo (credentials belong in headers, not URLs),
+    /// query strings and fragments, whitespace and control characters.
+    pub fn parse(input: &str) -> Result<Self> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(Error::invalid_argument(FIELD, "must not be empty"));
+        }
+        if trimmed.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(Error::invalid_argument(
+                FIELD,
+                "must not contain whitespace or control characters",
+            ));
+        }
+        let (scheme, rest) = trimmed.split_once("://").ok_or_else(|| {
+            Error::invalid_argument(
+                FIELD,
+                "must be an absolute http: or https: URL such as https://tower.example",
+            )
+        })?;
+        let scheme = scheme.to_ascii_lowercase();
+        if scheme != "http" && scheme != "https" {
+            return Err(Error::invalid_argument(
+                FIELD,
+                format!("scheme {scheme:?} is not allowed: use http or https"),
+            ));
+        }
+        if rest.contains(['?', '#']) {
+            return Err(Error::invalid_argument(
+                FIELD,
+                "must not contain a query string or fragment",
+            ));
+        }
+        let (authority, path) = match rest.find('/') {
+            Some(slash) => rest.split_at(slash),
+            None => (rest, ""),
+        };
+        if authority.contains('@') {
+            return Err(Error::invalid_argument(
+                FIELD,
+                "must not contain credentials (user:password@); pass them to login() instead",
+            ));
+        }
+        validate_authority(authority)?;
+        let path = path.trim_end_matches('/');
+        if path
+            .split('/')
+            .any(|segment| segment == ".." || segment == ".")
+        {
+            return Err(Error::invalid_argument(
+                FIELD,
+                "path must not contain . or .. segments",
+            ));
+        }
+        Ok(Self {
+            base: format!("{scheme}://{}{path}", authority.to_ascii_lowercase()),
+        })
+    }
+
+    /// The endpoint as given, normalised (lowercase scheme and host, no trailing slash).
+    pub fn as_str(&self) -> &str {
+        &self.base
+    }
+
+    pub fn graphql_url(&self) -> String {
+        format!("{}/api", self.base)
+    }
+
+    /// The URL of a v2 operation. The name must already be a catalogue entry (see
+    /// `operations::lookup`), which only holds `[a-z0-9-]` names, so nothing can escape the path.
+    pub fn v2_url(&self, operation: &str) -> String {
+        format!("{}/v2/api/{operation}", self.base)
+    }
+}
+
+fn validate_authority(authority: &str) -> Result<()> {
+    let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
+        let (v6, after) = bracketed
+            .split_once(']')
+            .ok_or_else(|| Error::invalid_argument(FIELD, "unterminated IPv6 address"))?;
+        if v6.is_empty()
+            || !v6
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        {
+            return Err(Error::invalid_argument(FIELD, "invalid IPv6 address"));
+        }
+        match after {
+            "" => (v6, None),
+            _ => match after.strip_prefix(':') {
+                Some(port) => (v6, Some(port)),
+                None => return Err(Error::invalid_argument(FIELD, "invalid host")),
+            },
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    if host.is_empty() {
+        return Err(Error::invalid_argument(FIELD, "has no host"));
+    }
+    let host_ok = authority.starts_with('[')
+        || host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_');
+    if !host_ok {
+        return Err(Error::invalid_argument(
+            FIELD,
+            "host may only contain letters, digits, '-', '_' and '.' (use punycode for IDNs)",
+        ));
+    }
+    if let Some(port) = port {
+        let valid = !port.is_empty()
+            && port.len() <= 5
+            && port.chars().all(|c| c.is_ascii_digit())
+            && matches!(port.parse::<u32>(), Ok(1..=65535));
+        if !valid {
+            return Err(Error::invalid_argument(
+                FIELD,
+                "port must be a number from 1 to 65535",
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::error::ErrorCode;
+
+    #[test]
+    fn accepts_origins_and_prefixes() {
+        for (input, base) in [
+            ("https://tower.example", "https://tower.example"),
+            ("HTTPS://Tower.Example/", "https://tower.example"),
+            ("http://10.0.0.5:8080", "http://10.0.0.5:8080"),
+            ("https://gw.example/tower/", "https://gw.example/tower"),
+            ("http://[::1]:3000", "http://[::1]:3000"),
+            ("  https://tower.example  ", "https://tower.example"),
+        ] {
+            assert_eq!(Endpoint::parse(input).unwrap().as_str(), base, "{input}");
+        }
+    }
+
+    #[test]
+    fn rejects_everything_else_with_invalid_argument_naming_the_field() {
+        for input in [
+            "",
+            "   ",
+            "tower.example",
+            "/api",
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "data:text/plain,hi",
+            "ftp://tower.example",
+            "https://u:p@tower.example",
+            "https://tower.example?x=1",
+            "https://tower.example#frag",
+            "https://tower.example:0",
+            "https://tower.example:99999",
+            "https://tower.example:abc",
+            "https://",
+            "https://to wer.example",
+            "https://tower.example/\u{0}",
+            "https://tower.example/a/../b",
+            "https://[::1",
+            "https://tower.example:",
+        ] {
+            let error = Endpoint::parse(input).expect_err(input);
+            assert_eq!(error.code, ErrorCode::InvalidArgument, "{input}");
+            assert!(
+                error.message.starts_with("endpoint: "),
+                "{input}: {}",
+                error.message
+            );
+        }
+    }
+
+    #[test]
+    fn builds_api_urls() {
+        let endpoint = Endpoint::parse("https://gw.example/tower").unwrap();
+        assert_eq!(endpoint.graphql_url(), "https://gw.example/tower/api");
+        assert_eq!(
+            endpoint.v2_url("get-vms"),
+            "https://gw.example/tower/v2/api/get-vms"
+        );
+    }
+}

@@ -1,0 +1,226 @@
+//! The v2 operation catalogue (generated from the spec into `catalogue.rs`) and the decisions
+//! that depend on it: which names exist, how each is called, what it returns.
+
+use super::catalogue::OPERATIONS;
+use super::error::{Error, ErrorCode, Result};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Auth {
+    /// `Authorization: <token or API key>`.
+    Credential,
+    /// No credential (`login`, `get-version`, `create-root-user`).
+    None,
+    /// HTTP Basic (`resource-changes`), which this client does not hold.
+    Basic,
+}
+
+/// The top-level JSON type of an answer, the part of an operation's response schema that the
+/// client checks without rebuilding the (possibly large) value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonKind {
+    Array,
+    Object,
+    String,
+    Other,
+}
+
+impl JsonKind {
+    fn describe(self) -> &'static str {
+        match self {
+            JsonKind::Array => "a JSON array",
+            JsonKind::Object => "a JSON object",
+            JsonKind::String => "a JSON string",
+            JsonKind::Other => "a JSON number, boolean or null",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Operation {
+    pub name: &'static str,
+    pub method: Method,
+    pub auth: Auth,
+    pub response: JsonKind,
+}
+
+impl Operation {
+    /// Reads (`get-*`) are safe to retry; everything else may change state.
+    pub fn is_read(&self) -> bool {
+        self.name.starts_with("get-")
+    }
+
+    pub fn check_response_kind(&self, actual: JsonKind) -> Result<()> {
+        if actual == self.response {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorCode::Decode,
+            format!(
+                "{} answered with {} where the API describes {}",
+                self.name,
+                actual.describe(),
+                self.response.describe()
+            ),
+        )
+        .with_operation(self.name))
+    }
+}
+
+fn parse_line(line: &'static str) -> Option<Operation> {
+    let (name, flags) = line.split_once(' ')?;
+    let mut flags = flags.chars();
+    let method = match flags.next()? {
+        'G' => Method::Get,
+        _ => Method::Post,
+    };
+    let auth = match flags.next()? {
+        'N' => Auth::None,
+        'B' => Auth::Basic,
+        _ => Auth::Credential,
+    };
+    let response = match flags.next()? {
+        'A' => JsonKind::Array,
+        'O' => JsonKind::Object,
+        'S' => JsonKind::String,
+        _ => JsonKind::Other,
+    };
+    Some(Operation {
+        name,
+        method,
+        auth,
+        response,
+    })
+}
+
+pub fn all() -> impl Iterator<Item = Operation> {
+    OPERATIONS.lines().filter_map(parse_line)
+}
+
+/// The catalogue entry for `name`, or `INVALID_ARGUMENT` suggesting the closest known names.
+pub fn lookup(name: &str) -> Result<Operation> {
+    if let Some(operation) = all().find(|operation| operation.name == name) {
+        return Ok(operation);
+    }
+    let shown: String = name.chars().take(80).collect();
+    let suggestions = closest(name);
+    let hint = if suggestions.is_empty() {
+        String::new()
+    } else {
+        format!("; did you mean {}?", suggestions.join(", "))
+    };
+    Err(Error::invalid_argument(
+        "operation",
+        format!("{shown:?} is not a CloudTower 4.6.0 v2 operation{hint}"),
+    ))
+}
+
+/// Up to three names within a small edit distance, closest first.
+fn closest(name: &str) -> Vec<&'static str> {
+    let wanted = name.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+    if wanted.is_empty() || wanted.len() > 80 {
+        return Vec::new();
+    }
+    let limit = (wanted.len() / 3).max(2);
+    let mut scored: Vec<(usize, &'static str)> = all()
+        .map(|operation| (edit_distance(&wanted, operation.name), operation.name))
+        .filter(|(distance, _)| *distance <= limit)
+        .collect();
+    scored.sort();
+    scored.into_iter().take(3).map(|(_, name)| name).collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalogue_is_the_whole_spec_and_well_formed() {
+        let operations: Vec<Operation> = all().collect();
+        assert_eq!(operations.len(), OPERATIONS.lines().count());
+        assert_eq!(operations.len(), 554);
+        assert!(operations.iter().all(|op| op
+            .name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')));
+    }
+
+    #[test]
+    fn knows_how_each_operation_is_called() {
+        let vms = lookup("get-vms").unwrap();
+        assert_eq!(
+            (vms.method, vms.auth, vms.response),
+            (Method::Post, Auth::Credential, JsonKind::Array)
+        );
+        assert!(vms.is_read());
+        let version = lookup("get-version").unwrap();
+        assert_eq!(
+            (version.method, version.auth, version.response),
+            (Method::Get, Auth::None, JsonKind::String)
+        );
+        let login = lookup("login").unwrap();
+        assert_eq!((login.auth, login.response), (Auth::None, JsonKind::Object));
+        assert!(!lookup("start-vm").unwrap().is_read());
+    }
+
+    #[test]
+    fn unknown_operations_suggest_the_closest_names() {
+        let error = lookup("get-vm").unwrap_err();
+        assert_eq!(error.code, ErrorCode::InvalidArgument);
+        assert!(
+            error.message.starts_with("operation: "),
+            "{}",
+            error.message
+        );
+        assert!(error.message.contains("get-vms"), "{}", error.message);
+        let error = lookup("get_vms_connection").unwrap_err();
+        assert!(
+            error.message.contains("get-vms-connection"),
+            "{}",
+            error.message
+        );
+        for hostile in ["../login", "get-vms?x=1", "get-vms#", "%2e%2e", ""] {
+            assert_eq!(
+                lookup(hostile).unwrap_err().code,
+                ErrorCode::InvalidArgument
+            );
+        }
+    }
+
+    #[test]
+    fn response_kind_mismatch_is_a_decode_error() {
+        let vms = lookup("get-vms").unwrap();
+        assert!(vms.check_response_kind(JsonKind::Array).is_ok());
+        let error = vms.check_response_kind(JsonKind::Object).unwrap_err();
+        assert_eq!(error.code, ErrorCode::Decode);
+        assert_eq!(error.operation.as_deref(), Some("get-vms"));
+    }
+}

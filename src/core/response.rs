@@ -1,0 +1,302 @@
+//! Classifying answers: HTTP status, CloudTower's `ErrorBody`, proxy pages, GraphQL `errors`.
+
+use super::error::{Error, ErrorBody, ErrorCode, GraphqlError};
+use super::request::HttpResponse;
+
+/// The error for a non-2xx answer, keeping the server's message and body where there is one.
+pub fn error_from_status(operation: &str, response: &HttpResponse<'_>) -> Error {
+    let body: Option<ErrorBody> = serde_json::from_str(response.body).ok();
+    let code = match (
+        response.status,
+        body.as_ref().and_then(|b| b.code.as_deref()),
+    ) {
+        (_, Some(code)) if looks_like_mfa(code) => ErrorCode::MfaRequired,
+        (_, Some("ResourceLocked")) => ErrorCode::ResourceLocked,
+        (401, _) => ErrorCode::Unauthorized,
+        (403, _) => ErrorCode::Forbidden,
+        (404, _) => ErrorCode::NotFound,
+        _ => ErrorCode::Http,
+    };
+    let message = match &body {
+        Some(body) => body.message.clone(),
+        None => format!("HTTP {}{}", response.status, excerpt_suffix(response.body)),
+    };
+    let mut error = Error::new(code, message)
+        .with_status(response.status)
+        .with_request_id(response.request_id.clone())
+        .with_operation(operation);
+    error.error_body = body;
+    error
+}
+
+/// A 2xx answer that is not what the operation returns.
+pub fn decode_error(operation: &str, response: &HttpResponse<'_>, problem: &str) -> Error {
+    Error::new(
+        ErrorCode::Decode,
+        format!("{operation}: {problem}{}", excerpt_suffix(response.body)),
+    )
+    .with_status(response.status)
+    .with_request_id(response.request_id.clone())
+    .with_operation(operation)
+}
+
+fn excerpt_suffix(body: &str) -> String {
+    let excerpt = excerpt(body);
+    if excerpt.is_empty() {
+        String::new()
+    } else {
+        format!(": {excerpt}")
+    }
+}
+
+/// At most 160 characters of a body, with HTML tags dropped and white space folded, so an
+/// nginx error page reads as "502 Bad Gateway nginx".
+pub fn excerpt(body: &str) -> String {
+    const LIMIT: usize = 160;
+    let mut text = String::new();
+    let mut in_tag = false;
+    let mut pending_space = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                pending_space = true;
+            }
+            _ if in_tag => {}
+            c if c.is_whitespace() || c.is_control() => pending_space = true,
+            c => {
+                if pending_space && !text.is_empty() {
+                    text.push(' ');
+                }
+                pending_space = false;
+                text.push(c);
+                if text.chars().count() >= LIMIT {
+                    text.push('…');
+                    break;
+                }
+            }
+        }
+    }
+    text
+}
+
+/// Whether a code or message speaks of a second factor. The 2FA login answer is undocumented,
+/// so this looks for the idea in English and Chinese rather than for one exact body.
+pub fn looks_like_mfa(text: &str) -> bool {
+    const HINTS: [&str; 10] = [
+        "mfa",
+        "two-factor",
+        "two factor",
+        "2fa",
+        "multi-factor",
+        "verification code",
+        "双因素",
+        "二次验证",
+        "多因素",
+        "验证码",
+    ];
+    let lower = text.to_lowercase();
+    HINTS.iter().any(|hint| lower.contains(hint))
+}
+
+/// The explanation every `MFA_REQUIRED` error carries after the server's own words.
+pub const MFA_ADVICE: &str = "two-factor authentication is enabled for this user, so a password \
+    alone cannot log in and a script cannot supply the second factor: issue an API key from a \
+    session that completed 2FA (for example the web console) and use it with withApiKey() or \
+    the apiKey option";
+
+pub fn mfa_error(operation: &str, server_message: &str, response: &HttpResponse<'_>) -> Error {
+    let message = if server_message.is_empty() {
+        MFA_ADVICE.to_owned()
+    } else {
+        format!("{server_message} ({MFA_ADVICE})")
+    };
+    Error::new(ErrorCode::MfaRequired, message)
+        .with_status(response.status)
+        .with_request_id(response.request_id.clone())
+        .with_operation(operation)
+}
+
+/// The error for a GraphQL answer with `errors`: authentication codes keep their meaning,
+/// everything else is `GRAPHQL`; both carry the errors and any partial data.
+pub fn graphql_error(
+    operation: &str,
+    response: &HttpResponse<'_>,
+    errors: Vec<GraphqlError>,
+    data: Option<String>,
+) -> Error {
+    let first = errors.first();
+    let first_code = first.and_then(GraphqlError::code).unwrap_or_default();
+    let first_message = first.map(|e| e.message.as_str()).unwrap_or_default();
+    let code = match first_code {
+        "UNAUTHENTICATED" => ErrorCode::Unauthorized,
+        "FORBIDDEN" => ErrorCode::Forbidden,
+        _ if looks_like_mfa(first_code) || looks_like_mfa(first_message) => ErrorCode::MfaRequired,
+        _ => ErrorCode::Graphql,
+    };
+    let message = match (code, errors.len()) {
+        (ErrorCode::MfaRequired, _) => format!("{first_message} ({MFA_ADVICE})"),
+        (_, 0 | 1) => first_message.to_owned(),
+        (_, n) => format!("{first_message} (and {} more GraphQL errors)", n - 1),
+    };
+    let mut error = Error::new(code, message)
+        .with_status(response.status)
+        .with_request_id(response.request_id.clone())
+        .with_operation(operation);
+    error.graphql_errors = Some(errors);
+    error.data = data;
+    error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, body: &str) -> HttpResponse<'_> {
+        HttpResponse {
+            status,
+            request_id: Some("req-1".into()),
+            content_type: Some("application/json".into()),
+            body,
+        }
+    }
+
+    #[test]
+    fn statuses_map_to_codes_and_keep_the_error_body() {
+        let cases = [
+            (
+                401,
+                r#"{"message":"unauthorized","status":401,"path":"/v2/api/get-vms"}"#,
+                ErrorCode::Unauthorized,
+            ),
+            (
+                403,
+                r#"{"message":"read only","status":403,"path":"/x"}"#,
+                ErrorCode::Forbidden,
+            ),
+            (
+                404,
+                r#"{"message":"not simulated","status":404,"path":"/x"}"#,
+                ErrorCode::NotFound,
+            ),
+            (
+                400,
+                r#"{"message":"locked","status":400,"path":"/x","code":"ResourceLocked","props":{"locked_resources":[{"id":"v1","type":"Vm"}]}}"#,
+                ErrorCode::ResourceLocked,
+            ),
+            (
+                400,
+                r#"{"message":"body/where must be object","status":400,"path":"/x"}"#,
+                ErrorCode::Http,
+            ),
+            (
+                500,
+                r#"{"message":"boom","status":500,"path":"/x"}"#,
+                ErrorCode::Http,
+            ),
+            (
+                429,
+                r#"{"message":"slow down","status":429,"path":"/x"}"#,
+                ErrorCode::Http,
+            ),
+            (
+                403,
+                r#"{"message":"verify","status":403,"path":"/v2/api/login","code":"MFA_REQUIRED"}"#,
+                ErrorCode::MfaRequired,
+            ),
+        ];
+        for (status, body, code) in cases {
+            let error = error_from_status("get-vms", &answer(status, body));
+            assert_eq!(error.code, code, "{body}");
+            assert_eq!(error.status, status);
+            assert_eq!(error.request_id.as_deref(), Some("req-1"));
+            assert_eq!(error.operation.as_deref(), Some("get-vms"));
+            let parsed = error.error_body.expect("ErrorBody kept");
+            assert_eq!(error.message, parsed.message);
+        }
+    }
+
+    #[test]
+    fn proxy_pages_become_http_errors_with_an_excerpt() {
+        let html = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>";
+        let error = error_from_status("get-vms", &answer(502, html));
+        assert_eq!(error.code, ErrorCode::Http);
+        assert_eq!(error.status, 502);
+        assert_eq!(
+            error.message,
+            "HTTP 502: 502 Bad Gateway 502 Bad Gateway nginx"
+        );
+        assert!(error.error_body.is_none());
+        let empty = error_from_status("get-vms", &answer(401, ""));
+        assert_eq!(
+            (empty.code, empty.message.as_str()),
+            (ErrorCode::Unauthorized, "HTTP 401")
+        );
+    }
+
+    #[test]
+    fn excerpts_are_short_and_never_split_characters() {
+        let long = "数".repeat(10_000);
+        let text = excerpt(&long);
+        assert_eq!(text.chars().count(), 161);
+        assert!(text.ends_with('…'));
+    }
+
+    #[test]
+    fn mfa_is_recognised_in_several_wordings() {
+        for text in [
+            "MFA_REQUIRED",
+            "Two-factor authentication is enabled",
+            "请输入验证码",
+            "needs 2FA",
+        ] {
+            assert!(looks_like_mfa(text), "{text}");
+        }
+        assert!(!looks_like_mfa("Incorrect username or password"));
+    }
+
+    #[test]
+    fn graphql_errors_keep_their_meaning() {
+        let response = answer(200, "");
+        let make = |code: &str, message: &str| GraphqlError {
+            message: message.into(),
+            path: None,
+            extensions: Some(serde_json::json!({ "code": code })),
+        };
+        let cases = [
+            ("UNAUTHENTICATED", "no credential", ErrorCode::Unauthorized),
+            (
+                "FORBIDDEN",
+                "API keys cannot manage API keys",
+                ErrorCode::Forbidden,
+            ),
+            ("MFA_REQUIRED", "code needed", ErrorCode::MfaRequired),
+            (
+                "GRAPHQL_VALIDATION_FAILED",
+                "Cannot query field",
+                ErrorCode::Graphql,
+            ),
+            ("INTERNAL_SERVER_ERROR", "boom", ErrorCode::Graphql),
+        ];
+        for (code, message, expected) in cases {
+            let error = graphql_error(
+                "my",
+                &response,
+                vec![make(code, message)],
+                Some("{\"my\":null}".into()),
+            );
+            assert_eq!(error.code, expected, "{code}");
+            assert!(error.message.starts_with(message));
+            assert_eq!(error.graphql_errors.as_ref().map(Vec::len), Some(1));
+            assert_eq!(error.data.as_deref(), Some("{\"my\":null}"));
+        }
+        let two = graphql_error(
+            "q",
+            &response,
+            vec![make("X", "first"), make("Y", "second")],
+            None,
+        );
+        assert_eq!(two.message, "first (and 1 more GraphQL errors)");
+    }
+}

@@ -1,0 +1,2 @@
+//! CloudTower API-key client for the web.
+pub mod core;
