@@ -1,2 +1,787 @@
-//! CloudTower API-key client for the web.
+//! CloudTower API-key client for the web: log in, issue an API key, call the v2 API with it and
+//! revoke it, from browsers and Node, over `fetch`.
+//!
+//! Layers: [`core`] (pure protocol logic, natively tested) → `transport` (the only I/O) → this
+//! file, the `#[wasm_bindgen]` facade, which only converts values and delegates.
+
 pub mod core;
+mod hooks;
+mod js;
+mod transport;
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::rc::Rc;
+
+use js_sys::{Function, Promise};
+use serde::Deserialize;
+use tsify::{Ts, Tsify};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::AbortSignal;
+
+use crate::core::endpoint::Endpoint;
+use crate::core::error::{Error, ErrorCode};
+use crate::core::graphql::{self, Document, KeyVariables, NameVariables};
+use crate::core::model::{ApiKey, LoginOptions};
+use crate::core::operations;
+use crate::core::request::{
+    validate_credential, validate_name, validate_timeout, HttpRequest, HttpResponse, Language,
+};
+use crate::core::retry::{self, Failure, RetryPolicy};
+use crate::core::secret::{Credential, Secret};
+use crate::core::v2;
+use crate::hooks::Hooks;
+use crate::js::{from_js, json_kind, parse_json, stringify, to_js, to_js_error};
+use crate::transport::{Exchange, Transport};
+
+const DEFAULT_TIMEOUT_MS: u32 = 30_000;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_APPEND: &'static str = r#"
+import type { Operations, OperationName } from "../operations";
+
+/** `"none"`, `"token"` (after login or withToken) or `"apiKey"`. Never the secret itself. */
+export type AuthKind = "none" | "token" | "apiKey";
+
+export interface CloudTowerClient {
+  /**
+   * Calls any v2 operation of the CloudTower 4.6.0 API and resolves with the parsed JSON exactly
+   * as the server sent it. `body` and the result are typed from the API description.
+   */
+  call<Op extends OperationName>(
+    operation: Op,
+    ...args: Operations[Op]["body"] extends void
+      ? [body?: undefined | null, options?: CallOptions]
+      : [body: Operations[Op]["body"], options?: CallOptions]
+  ): Promise<Operations[Op]["response"]>;
+  /** Sends a GraphQL document; resolves with `data`. Any `errors` reject with code `GRAPHQL`. */
+  graphql<T = unknown>(query: string, variables?: Record<string, unknown> | null, options?: CallOptions): Promise<T>;
+  /**
+   * Issues a key, runs `callback` with a client that uses it, and revokes the key afterwards on
+   * every path. Resolves with the callback's result.
+   */
+  withTemporaryApiKey<T>(options: CreateApiKeyOptions, callback: (client: CloudTowerClient) => T | Promise<T>): Promise<T>;
+}
+"#;
+
+/// `new CloudTowerClient(options)`.
+#[derive(Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClientOptions {
+    /// `http:` or `https:` origin of the CloudTower, optionally with a path prefix.
+    pub endpoint: String,
+    /// `content-language` of every request: `"en-US"` (default), `"zh-CN"` or `"*"`.
+    #[tsify(optional)]
+    pub language: Option<Language>,
+    /// Deadline of each HTTP exchange, 1 to 3600000 ms; default 30000.
+    #[tsify(optional)]
+    pub timeout_ms: Option<f64>,
+    /// A `fetch` to use instead of the global one (e.g. undici's with a custom TLS agent).
+    #[tsify(
+        optional,
+        type = "(input: string, init: RequestInit) => Promise<Response>"
+    )]
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub fetch: JsValue,
+    /// Start with this token.
+    #[tsify(optional)]
+    pub token: Option<String>,
+    /// Start with this API key.
+    #[tsify(optional)]
+    pub api_key: Option<String>,
+    /// Retries of reads (`get-*`, GraphQL queries) on network errors, 429, 502, 503 and 504;
+    /// `false` switches them off. Mutations are never retried.
+    #[tsify(optional, type = "RetryPolicy | false")]
+    pub retry: Option<RetryOption>,
+    /// Called before every HTTP attempt with a summary (no headers, no bodies).
+    #[tsify(optional, type = "(summary: RequestSummary) => void")]
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub on_request: JsValue,
+    /// Called after every HTTP attempt with a summary (no headers, no bodies).
+    #[tsify(optional, type = "(summary: ResponseSummary) => void")]
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub on_response: JsValue,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum RetryOption {
+    Switch(bool),
+    Policy(RetryPolicy),
+}
+
+/// Per-call options.
+#[derive(Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CallOptions {
+    /// Aborts the call (code `ABORTED`).
+    #[tsify(optional, type = "AbortSignal")]
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub signal: JsValue,
+    /// Overrides the client's deadline for this call.
+    #[tsify(optional)]
+    pub timeout_ms: Option<f64>,
+    /// Overrides the client's language for this call.
+    #[tsify(optional)]
+    pub language: Option<Language>,
+}
+
+#[derive(Deserialize, Tsify)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiKeyOptions {
+    pub name: String,
+}
+
+#[derive(Deserialize, Tsify)]
+#[serde(deny_unknown_fields)]
+pub struct RotateApiKeyOptions {
+    /// The key to replace; it stays valid if any step fails.
+    pub key: String,
+    /// Name of the new key.
+    pub name: String,
+}
+
+/// What every request of one client shares; cloned clients (`withApiKey`) share it too.
+struct Settings {
+    endpoint: Endpoint,
+    language: Language,
+    timeout_ms: u32,
+    transport: Transport,
+    retry: RetryPolicy,
+    hooks: Hooks,
+}
+
+/// Resolved per-call settings.
+struct Call {
+    language: Language,
+    timeout_ms: u32,
+    signal: Option<AbortSignal>,
+}
+
+/// A CloudTower client: one credential (none, a token or an API key) and many concurrent calls.
+#[wasm_bindgen]
+pub struct CloudTowerClient {
+    settings: Rc<Settings>,
+    /// Replaced whole, never mutated in place, and only read by cloning, so no borrow is held
+    /// across an await and a call never sees a half-set credential.
+    credential: Rc<RefCell<Rc<Credential>>>,
+}
+
+#[wasm_bindgen]
+impl CloudTowerClient {
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: Ts<ClientOptions>) -> Result<CloudTowerClient, JsValue> {
+        Self::build(options.into()).map_err(|e| to_js_error(e, None))
+    }
+
+    /// Which credential the client holds.
+    #[wasm_bindgen(getter, js_name = authKind, unchecked_return_type = "AuthKind")]
+    pub fn auth_kind(&self) -> String {
+        self.current().kind().as_str().to_owned()
+    }
+
+    /// The normalised endpoint.
+    #[wasm_bindgen(getter)]
+    pub fn endpoint(&self) -> String {
+        self.settings.endpoint.as_str().to_owned()
+    }
+
+    /// Logs in with a password; the client then holds a token. Users with two-factor
+    /// authentication get `MFA_REQUIRED`: scripts should use an API key.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn login(&self, options: Ts<LoginOptions>) -> Promise {
+        let this = self.clone_handle();
+        let options = from_js::<LoginOptions>(options.into(), "options");
+        let secrets = options
+            .as_ref()
+            .map(|o| vec![o.password.clone()])
+            .unwrap_or_default();
+        settle(secrets, async move {
+            let options = options?;
+            let call = this.call_settings(None)?;
+            let auth_config_id = match &options.auth_config_id {
+                Some(id) => Some(validate_name("authConfigId", id)?),
+                None if v2::needs_strategy(&options) => {
+                    let strategies = this.fetch_strategies(&call).await?;
+                    Some(v2::choose_strategy(
+                        options.source.unwrap_or_default(),
+                        &strategies,
+                    )?)
+                }
+                None => None,
+            };
+            let request = v2::login_request(
+                &this.settings.endpoint,
+                call.language,
+                &options,
+                auth_config_id.as_deref(),
+            )?;
+            let (exchange, text) = this.send_text(&request, &call).await?;
+            let token = v2::parse_login(&response(&exchange, &text))?;
+            this.set_credential(Credential::Token(token));
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Ends the session of a token (server-side) and forgets the credential. An API key is only
+    /// forgotten, not revoked: use `deleteApiKey` for that.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn logout(&self) -> Promise {
+        let this = self.clone_handle();
+        let held = this.current_rc();
+        settle(this.secrets(), async move {
+            if let Credential::Token(token) = held.as_ref() {
+                let call = this.call_settings(None)?;
+                let request = graphql::request::<()>(
+                    &this.settings.endpoint,
+                    Some(token),
+                    call.language,
+                    graphql::LOGOUT,
+                    None,
+                )?;
+                let (exchange, text) = this.send_text(&request, &call).await?;
+                match graphql::parse_logout(&response(&exchange, &text)) {
+                    Ok(_) => {}
+                    // Already invalid on the server: the goal, a dead session, is reached.
+                    Err(error) if error.code == ErrorCode::Unauthorized => {}
+                    Err(error) => return Err(error),
+                }
+            }
+            this.forget_if_current(&held);
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Issues an API key (needs a token). The result is the only place the key is ever shown.
+    #[wasm_bindgen(js_name = createApiKey, unchecked_return_type = "Promise<ApiKey>")]
+    pub fn create_api_key(&self, options: Ts<CreateApiKeyOptions>) -> Promise {
+        let this = self.clone_handle();
+        let options = from_js::<CreateApiKeyOptions>(options.into(), "options");
+        settle(this.secrets(), async move {
+            let key = this.issue_key(&options?.name).await?;
+            to_js(&key)
+        })
+    }
+
+    /// Revokes an API key (needs a token). A key that no longer exists resolves with
+    /// `alreadyRevoked: true`.
+    #[wasm_bindgen(js_name = deleteApiKey, unchecked_return_type = "Promise<DeleteApiKeyResult>")]
+    pub fn delete_api_key(&self, key: JsValue) -> Promise {
+        let this = self.clone_handle();
+        let key = secret_argument(&key, "key");
+        let mut secrets = this.secrets();
+        secrets.extend(key.iter().cloned());
+        settle(secrets, async move {
+            let result = this.revoke_key(&key?).await?;
+            to_js(&result)
+        })
+    }
+
+    /// Lists API keys without their secrets; `UNSUPPORTED` when the server has no such query.
+    #[wasm_bindgen(js_name = listApiKeys, unchecked_return_type = "Promise<ApiKeyRecord[]>")]
+    pub fn list_api_keys(&self) -> Promise {
+        let this = self.clone_handle();
+        settle(this.secrets(), async move {
+            let keys = this
+                .run_document(
+                    graphql::LIST_API_KEYS,
+                    None::<()>,
+                    graphql::parse_list_api_keys,
+                )
+                .await?;
+            to_js(&keys)
+        })
+    }
+
+    /// The user behind the current credential (GraphQL `my`).
+    #[wasm_bindgen(js_name = currentUser, unchecked_return_type = "Promise<User>")]
+    pub fn current_user(&self) -> Promise {
+        let this = self.clone_handle();
+        settle(this.secrets(), async move {
+            let user = this
+                .run_document(graphql::MY, None::<()>, graphql::parse_my)
+                .await?;
+            to_js(&user)
+        })
+    }
+
+    /// Authentication strategies the server offers (needs no credential).
+    #[wasm_bindgen(js_name = authnStrategies, unchecked_return_type = "Promise<AuthnStrategy[]>")]
+    pub fn authn_strategies(&self) -> Promise {
+        let this = self.clone_handle();
+        settle(this.secrets(), async move {
+            let call = this.call_settings(None)?;
+            to_js(&this.fetch_strategies(&call).await?)
+        })
+    }
+
+    /// A new client with the same options that uses `key`.
+    #[wasm_bindgen(js_name = withApiKey)]
+    pub fn with_api_key(&self, key: JsValue) -> Result<CloudTowerClient, JsValue> {
+        let key = secret_argument(&key, "key").map_err(|e| to_js_error(e, None))?;
+        Ok(self.with_credential(Credential::ApiKey(key)))
+    }
+
+    /// A new client with the same options that uses `token`.
+    #[wasm_bindgen(js_name = withToken)]
+    pub fn with_token(&self, token: JsValue) -> Result<CloudTowerClient, JsValue> {
+        let token = secret_argument(&token, "token").map_err(|e| to_js_error(e, None))?;
+        Ok(self.with_credential(Credential::Token(token)))
+    }
+
+    #[wasm_bindgen(js_name = withTemporaryApiKey, skip_typescript)]
+    pub fn with_temporary_api_key(&self, options: JsValue, callback: JsValue) -> Promise {
+        let this = self.clone_handle();
+        let options = from_js::<CreateApiKeyOptions>(options, "options");
+        let callback = callback
+            .dyn_into::<Function>()
+            .map_err(|_| Error::invalid_argument("callback", "must be a function"));
+        let secrets = this.secrets();
+        future_to_promise(async move {
+            let redacting = |error: Error| to_js_error(error.redact(&refs(&secrets)), None);
+            let (options, callback) = match (options, callback) {
+                (Ok(options), Ok(callback)) => (options, callback),
+                (Err(error), _) | (_, Err(error)) => return Err(redacting(error)),
+            };
+            let key = this.issue_key(&options.name).await.map_err(redacting)?;
+            let keyed = this.with_credential(Credential::ApiKey(key.key.clone()));
+            let outcome = match callback.call1(&JsValue::UNDEFINED, &keyed.into()) {
+                Ok(value) => JsFuture::from(Promise::resolve(&value)).await,
+                Err(thrown) => Err(thrown),
+            };
+            let revoked = this.revoke_key(&key.key).await.map_err(|error| {
+                let mut all = refs(&secrets);
+                all.push(&key.key);
+                error.redact(&all).with_step("revoke temporary key")
+            });
+            match (outcome, revoked) {
+                (Ok(value), Ok(_)) => Ok(value),
+                (Ok(_), Err(revoke_error)) => Err(to_js_error(revoke_error, None)),
+                (Err(thrown), Ok(_)) => Err(thrown),
+                (Err(thrown), Err(revoke_error)) => {
+                    // The callback's error wins; the failed revoke rides along on it.
+                    if thrown.is_object() {
+                        let _ = js_sys::Reflect::set(
+                            &thrown,
+                            &"revokeError".into(),
+                            &to_js_error(revoke_error, None),
+                        );
+                    }
+                    Err(thrown)
+                }
+            }
+        })
+    }
+
+    /// Replaces `key` with a new key named `name`: issue, prove the new key works, revoke the
+    /// old one. If any step fails the old key stays valid and the error's `step` says which.
+    #[wasm_bindgen(js_name = rotateApiKey, unchecked_return_type = "Promise<ApiKey>")]
+    pub fn rotate_api_key(&self, options: Ts<RotateApiKeyOptions>) -> Promise {
+        let this = self.clone_handle();
+        let options = from_js::<RotateApiKeyOptions>(options.into(), "options");
+        let mut secrets = this.secrets();
+        if let Ok(options) = &options {
+            secrets.push(Secret::new(&options.key));
+        }
+        settle(secrets, async move {
+            let options = options?;
+            let old = validate_credential("key", &options.key)?;
+            let new = this
+                .issue_key(&options.name)
+                .await
+                .map_err(|e| e.with_step("issue new key"))?;
+            let verified = this.with_credential(Credential::ApiKey(new.key.clone()));
+            let verification = verified
+                .run_document(graphql::MY, None::<()>, graphql::parse_my)
+                .await;
+            let outcome = match verification {
+                Ok(_) => this
+                    .revoke_key(&old)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.with_step("revoke old key")),
+                Err(error) => Err(error.with_step("verify new key")),
+            };
+            match outcome {
+                Ok(()) => to_js(&new),
+                Err(mut error) => {
+                    // Roll back so that exactly one key, the old one, stays valid.
+                    if let Err(rollback) = this.revoke_key(&new.key).await {
+                        error.message = format!(
+                            "{} (the new key could not be revoked either: {})",
+                            error.message, rollback.message
+                        );
+                    }
+                    Err(error.redact(&[&new.key]))
+                }
+            }
+        })
+    }
+
+    #[wasm_bindgen(skip_typescript)]
+    pub fn graphql(&self, query: JsValue, variables: JsValue, options: JsValue) -> Promise {
+        let this = self.clone_handle();
+        settle(this.secrets(), async move {
+            let query = query
+                .as_string()
+                .ok_or_else(|| Error::invalid_argument("query", "must be a string"))?;
+            let call = this.call_settings(Some(options))?;
+            let credential = this.current_rc();
+            let request = graphql::custom_request(
+                &this.settings.endpoint,
+                credential.secret(),
+                call.language,
+                &query,
+                stringify(&variables, "variables")?,
+            )?;
+            let (exchange, text) = this.send_text(&request, &call).await?;
+            let answer = response(&exchange, &text);
+            let data = graphql::read_envelope(&request.operation, &answer)?
+                .into_data(&request.operation, &answer)?;
+            js_sys::JSON::parse(data.get())
+                .map_err(|_| Error::new(ErrorCode::Decode, "graphql: data is not JSON"))
+        })
+    }
+
+    #[wasm_bindgen(skip_typescript)]
+    pub fn call(&self, operation: JsValue, body: JsValue, options: JsValue) -> Promise {
+        let this = self.clone_handle();
+        settle(this.secrets(), async move {
+            let name = operation
+                .as_string()
+                .ok_or_else(|| Error::invalid_argument("operation", "must be a string"))?;
+            let operation = operations::lookup(&name)?;
+            let call = this.call_settings(Some(options))?;
+            let credential = this.current_rc();
+            let request = v2::call_request(
+                &this.settings.endpoint,
+                &operation,
+                credential.secret(),
+                call.language,
+                stringify(&body, "body")?,
+            )?;
+            let exchange = this.send(&request, &call).await?;
+            if !(200..300).contains(&exchange.status) {
+                let text = String::from(&exchange.body);
+                return Err(core::response::error_from_status(
+                    operation.name,
+                    &response(&exchange, &text),
+                ));
+            }
+            let value = parse_json(&exchange.body, operation.name)
+                .map_err(|e| with_exchange(e, &exchange))?;
+            operation
+                .check_response_kind(json_kind(&value))
+                .map_err(|e| with_exchange(e, &exchange))?;
+            Ok(value)
+        })
+    }
+
+    /// The API version the server reports (`GET /v2/api/get-version`, no credential needed).
+    #[wasm_bindgen(js_name = getVersion, unchecked_return_type = "Promise<string>")]
+    pub fn get_version(&self) -> Promise {
+        self.call("get-version".into(), JsValue::UNDEFINED, JsValue::UNDEFINED)
+    }
+
+    /// A summary without secrets, so logging a client is safe.
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "{ endpoint: string; authKind: AuthKind }")]
+    pub fn to_json(&self) -> JsValue {
+        let summary = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&summary, &"endpoint".into(), &self.endpoint().into());
+        let _ = js_sys::Reflect::set(&summary, &"authKind".into(), &self.auth_kind().into());
+        summary.into()
+    }
+
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_string_js(&self) -> String {
+        format!(
+            "CloudTowerClient({}, {})",
+            self.endpoint(),
+            self.auth_kind()
+        )
+    }
+}
+
+impl CloudTowerClient {
+    fn build(options: JsValue) -> Result<Self, Error> {
+        let options: ClientOptions = from_js(options, "options")?;
+        let endpoint = Endpoint::parse(&options.endpoint)?;
+        let timeout_ms = options
+            .timeout_ms
+            .map(|ms| validate_timeout("options.timeoutMs", ms))
+            .transpose()?
+            .unwrap_or(DEFAULT_TIMEOUT_MS);
+        let fetch = if options.fetch.is_undefined() || options.fetch.is_null() {
+            None
+        } else {
+            Some(
+                options
+                    .fetch
+                    .dyn_into::<Function>()
+                    .map_err(|_| Error::invalid_argument("options.fetch", "must be a function"))?,
+            )
+        };
+        let credential = match (options.token, options.api_key) {
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid_argument(
+                    "options",
+                    "pass token or apiKey, not both",
+                ))
+            }
+            (Some(token), None) => Credential::Token(validate_credential("options.token", &token)?),
+            (None, Some(key)) => Credential::ApiKey(validate_credential("options.apiKey", &key)?),
+            (None, None) => Credential::None,
+        };
+        let retry = match options.retry {
+            None | Some(RetryOption::Switch(true)) => RetryPolicy::default(),
+            Some(RetryOption::Switch(false)) => RetryPolicy::OFF,
+            Some(RetryOption::Policy(policy)) => policy.validate()?,
+        };
+        Ok(Self {
+            settings: Rc::new(Settings {
+                endpoint,
+                language: options.language.unwrap_or_default(),
+                timeout_ms,
+                transport: Transport::new(fetch)?,
+                retry,
+                hooks: Hooks::new(options.on_request, options.on_response)?,
+            }),
+            credential: Rc::new(RefCell::new(Rc::new(credential))),
+        })
+    }
+
+    /// Another handle to this client (same settings, same credential cell), for async blocks.
+    fn clone_handle(&self) -> Self {
+        Self {
+            settings: self.settings.clone(),
+            credential: self.credential.clone(),
+        }
+    }
+
+    fn with_credential(&self, credential: Credential) -> Self {
+        Self {
+            settings: self.settings.clone(),
+            credential: Rc::new(RefCell::new(Rc::new(credential))),
+        }
+    }
+
+    fn current_rc(&self) -> Rc<Credential> {
+        self.credential.borrow().clone()
+    }
+
+    fn current(&self) -> Rc<Credential> {
+        self.current_rc()
+    }
+
+    fn set_credential(&self, credential: Credential) {
+        *self.credential.borrow_mut() = Rc::new(credential);
+    }
+
+    /// Forgets `held` unless a concurrent login already replaced it.
+    fn forget_if_current(&self, held: &Rc<Credential>) {
+        let mut slot = self.credential.borrow_mut();
+        if Rc::ptr_eq(&slot, held) {
+            *slot = Rc::new(Credential::None);
+        }
+    }
+
+    /// The secrets an error of this client must never show.
+    fn secrets(&self) -> Vec<Secret> {
+        self.current().secret().cloned().into_iter().collect()
+    }
+
+    fn call_settings(&self, options: Option<JsValue>) -> Result<Call, Error> {
+        let options: CallOptions = match options {
+            Some(value) if !value.is_undefined() && !value.is_null() => from_js(value, "options")?,
+            _ => CallOptions::default(),
+        };
+        let signal =
+            if options.signal.is_undefined() || options.signal.is_null() {
+                None
+            } else {
+                Some(options.signal.dyn_into::<AbortSignal>().map_err(|_| {
+                    Error::invalid_argument("options.signal", "must be an AbortSignal")
+                })?)
+            };
+        Ok(Call {
+            language: options.language.unwrap_or(self.settings.language),
+            timeout_ms: options
+                .timeout_ms
+                .map(|ms| validate_timeout("options.timeoutMs", ms))
+                .transpose()?
+                .unwrap_or(self.settings.timeout_ms),
+            signal,
+        })
+    }
+
+    /// One logical request: attempts until success, a final failure, or the retry policy says
+    /// stop (it never retries a request that is not idempotent).
+    async fn send(&self, request: &HttpRequest, call: &Call) -> Result<Exchange, Error> {
+        let settings = &self.settings;
+        let mut attempt = 1;
+        loop {
+            settings.hooks.before(request, attempt);
+            let started = js_sys::Date::now();
+            let result = settings
+                .transport
+                .send(request, call.timeout_ms, call.signal.as_ref())
+                .await;
+            settings
+                .hooks
+                .after(request, attempt, js_sys::Date::now() - started, &result);
+            let failure = match &result {
+                Ok(exchange) => Failure::Status {
+                    status: exchange.status,
+                    retry_after: exchange.retry_after.as_deref(),
+                },
+                Err(error) if error.code == ErrorCode::Network => Failure::Network,
+                Err(_) => return result,
+            };
+            if matches!(
+                failure,
+                Failure::Status {
+                    status: 200..=299,
+                    ..
+                }
+            ) {
+                return result;
+            }
+            let delay = retry::next_delay(
+                &settings.retry,
+                attempt,
+                request.idempotent,
+                failure,
+                js_sys::Math::random(),
+                js_sys::Date::now(),
+            );
+            match delay {
+                Some(ms) => transport::sleep(ms, call.signal.as_ref()).await?,
+                None => return result,
+            }
+            attempt += 1;
+        }
+    }
+
+    /// An exchange whose (small) body is needed in Rust.
+    async fn send_text(
+        &self,
+        request: &HttpRequest,
+        call: &Call,
+    ) -> Result<(Exchange, String), Error> {
+        let exchange = self.send(request, call).await?;
+        let text = String::from(&exchange.body);
+        Ok((exchange, text))
+    }
+
+    async fn run_document<V: serde::Serialize, T>(
+        &self,
+        document: Document,
+        variables: Option<V>,
+        parse: fn(&HttpResponse<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let call = self.call_settings(None)?;
+        let credential = self.current_rc();
+        let request = graphql::request(
+            &self.settings.endpoint,
+            credential.secret(),
+            call.language,
+            document,
+            variables,
+        )?;
+        let (exchange, text) = self.send_text(&request, &call).await?;
+        parse(&response(&exchange, &text))
+    }
+
+    async fn fetch_strategies(
+        &self,
+        call: &Call,
+    ) -> Result<Vec<core::model::AuthnStrategy>, Error> {
+        let request = graphql::request::<()>(
+            &self.settings.endpoint,
+            None,
+            call.language,
+            graphql::AUTHN_STRATEGIES,
+            None,
+        )?;
+        let (exchange, text) = self.send_text(&request, call).await?;
+        graphql::parse_authn_strategies(&response(&exchange, &text))
+    }
+
+    /// Key management needs a token: refuse early and clearly otherwise.
+    fn require_token(&self, action: &str) -> Result<(), Error> {
+        match self.current().kind() {
+            core::secret::AuthKind::Token => Ok(()),
+            core::secret::AuthKind::ApiKey => Err(Error::invalid_argument(
+                "credential",
+                format!("{action} needs a token, and this client holds an API key: CloudTower does not let an API key manage keys; use login() or withToken()"),
+            )),
+            core::secret::AuthKind::None => Err(Error::new(
+                ErrorCode::Unauthorized,
+                format!("{action} needs a token: call login() first, or create the client with a token"),
+            )),
+        }
+    }
+
+    async fn issue_key(&self, name: &str) -> Result<ApiKey, Error> {
+        self.require_token("createApiKey")?;
+        let name = validate_name("name", name)?;
+        self.run_document(
+            graphql::CREATE_API_KEY,
+            Some(NameVariables { name: &name }),
+            graphql::parse_create_api_key,
+        )
+        .await
+    }
+
+    async fn revoke_key(&self, key: &Secret) -> Result<core::model::DeleteApiKeyResult, Error> {
+        self.require_token("deleteApiKey")?;
+        let variables = KeyVariables { key: key.expose() };
+        self.run_document(
+            graphql::DELETE_API_KEY,
+            Some(variables),
+            graphql::parse_delete_api_key,
+        )
+        .await
+        .map_err(|e| e.redact(&[key]))
+    }
+}
+
+fn response<'a>(exchange: &Exchange, text: &'a str) -> HttpResponse<'a> {
+    HttpResponse {
+        status: exchange.status,
+        request_id: exchange.request_id.clone(),
+        content_type: exchange.content_type.clone(),
+        body: text,
+    }
+}
+
+fn with_exchange(error: Error, exchange: &Exchange) -> Error {
+    error
+        .with_status(exchange.status)
+        .with_request_id(exchange.request_id.clone())
+}
+
+fn secret_argument(value: &JsValue, field: &str) -> Result<Secret, Error> {
+    let text = value
+        .as_string()
+        .ok_or_else(|| Error::invalid_argument(field, "must be a string"))?;
+    validate_credential(field, &text)
+}
+
+fn refs(secrets: &[Secret]) -> Vec<&Secret> {
+    secrets.iter().collect()
+}
+
+/// Runs `work` as a JS promise; a failure rejects with a `CloudTowerError` from which every
+/// secret in `secrets` has been scrubbed.
+fn settle<F>(secrets: Vec<Secret>, work: F) -> Promise
+where
+    F: Future<Output = Result<JsValue, Error>> + 'static,
+{
+    future_to_promise(async move {
+        work.await
+            .map_err(|error| to_js_error(error.redact(&refs(&secrets)), None))
+    })
+}

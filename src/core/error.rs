@@ -117,12 +117,19 @@ pub struct Error {
     pub request_id: Option<String>,
     /// The v2 operation or GraphQL operation name.
     pub operation: Option<String>,
+    /// The step of a multi-step flow (key rotation) that failed.
+    pub step: Option<&'static str>,
+    /// What the server said beyond a message; boxed, as most errors carry none of it.
+    pub details: Box<Details>,
+}
+
+/// The server's own account of a failure.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Details {
     pub error_body: Option<ErrorBody>,
     pub graphql_errors: Option<Vec<GraphqlError>>,
     /// GraphQL `data` that came back beside `errors`, as raw JSON.
     pub data: Option<String>,
-    /// The step of a multi-step flow (key rotation) that failed.
-    pub step: Option<&'static str>,
     pub failed_tasks: Vec<FailedTask>,
 }
 
@@ -134,11 +141,8 @@ impl Error {
             status: 0,
             request_id: None,
             operation: None,
-            error_body: None,
-            graphql_errors: None,
-            data: None,
             step: None,
-            failed_tasks: Vec::new(),
+            details: Box::default(),
         }
     }
 
@@ -176,10 +180,10 @@ impl Error {
                 continue;
             }
             redact_in(&mut self.message, value);
-            if let Some(body) = self.error_body.as_mut() {
+            if let Some(body) = self.details.error_body.as_mut() {
                 redact_in(&mut body.message, value);
             }
-            if let Some(errors) = self.graphql_errors.as_mut() {
+            if let Some(errors) = self.details.graphql_errors.as_mut() {
                 for error in errors {
                     redact_in(&mut error.message, value);
                 }
@@ -218,7 +222,7 @@ mod tests {
     fn redact_scrubs_message_body_and_graphql_errors() {
         let secret = Secret::new("key-canary-123");
         let mut error = Error::new(ErrorCode::Unauthorized, "bad key key-canary-123");
-        error.error_body = Some(ErrorBody {
+        error.details.error_body = Some(ErrorBody {
             message: "key-canary-123 revoked".into(),
             status: Some(401.0),
             path: None,
@@ -226,7 +230,7 @@ mod tests {
             props: None,
             operation_name: None,
         });
-        error.graphql_errors = Some(vec![GraphqlError {
+        error.details.graphql_errors = Some(vec![GraphqlError {
             message: "no key-canary-123".into(),
             path: None,
             extensions: None,

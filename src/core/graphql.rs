@@ -291,7 +291,7 @@ pub fn parse_delete_api_key(response: &HttpResponse<'_>) -> Result<DeleteApiKeyR
 /// GraphQL error the caller could fix.
 pub fn parse_list_api_keys(response: &HttpResponse<'_>) -> Result<Vec<ApiKeyRecord>> {
     parse_field(LIST_API_KEYS, "apiKeys", response).map_err(|error: Error| {
-        let missing_field = error.graphql_errors.as_ref().is_some_and(|errors| {
+        let missing_field = error.details.graphql_errors.as_ref().is_some_and(|errors| {
             errors
                 .iter()
                 .any(|e| e.message.contains("Cannot query field \"apiKeys\""))
@@ -365,8 +365,8 @@ mod tests {
         assert!(DELETE_API_KEY
             .text
             .contains("deleteApiKey(where: { key: $key })"));
-        assert!(MY.is_query && LIST_API_KEYS.is_query && AUTHN_STRATEGIES.is_query);
-        assert!(!LOGOUT.is_query && !DELETE_API_KEY.is_query);
+        const { assert!(MY.is_query && LIST_API_KEYS.is_query && AUTHN_STRATEGIES.is_query) };
+        const { assert!(!LOGOUT.is_query && !DELETE_API_KEY.is_query) };
     }
 
     #[test]
@@ -460,7 +460,7 @@ mod tests {
         ))
         .unwrap_err();
         assert_eq!(error.code, ErrorCode::Unsupported);
-        assert!(error.graphql_errors.is_some());
+        assert!(error.details.graphql_errors.is_some());
     }
 
     #[test]
@@ -473,7 +473,7 @@ mod tests {
         .into_data("q", &ok(""))
         .unwrap_err();
         assert_eq!(partial.code, ErrorCode::Graphql);
-        assert_eq!(partial.data.as_deref(), Some(r#"{"a":1,"b":null}"#));
+        assert_eq!(partial.details.data.as_deref(), Some(r#"{"a":1,"b":null}"#));
         for body in ["", "{", "[1]", "{\"x\":1}", "<html>"] {
             let error = read_envelope("q", &ok(body)).unwrap_err();
             assert_eq!(error.code, ErrorCode::Decode, "{body}");

@@ -9,5 +9,6 @@ pub mod model;
 pub mod operations;
 pub mod request;
 pub mod response;
+pub mod retry;
 pub mod secret;
 pub mod v2;

@@ -37,6 +37,7 @@ pub struct LoginOptions {
 pub struct ApiKeyRole {
     pub id: String,
     /// `ADMIN`, `READ_ONLY`, ... (`UserRolePreset`), or null for a custom role.
+    #[tsify(type = "string | null")]
     pub preset: Option<String>,
 }
 
@@ -60,8 +61,11 @@ pub struct ApiKey {
 pub struct ApiKeyRecord {
     pub id: String,
     pub name: String,
+    #[tsify(type = "string | null")]
     pub description: Option<String>,
+    #[tsify(type = "boolean | null")]
     pub editable: Option<bool>,
+    #[tsify(type = "string | null")]
     pub username: Option<String>,
     pub roles: Vec<ApiKeyRole>,
 }
@@ -71,6 +75,7 @@ pub struct ApiKeyRecord {
 #[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct DeleteApiKeyResult {
+    #[tsify(type = "string | null")]
     pub id: Option<String>,
     pub already_revoked: bool,
 }
@@ -79,6 +84,7 @@ pub struct DeleteApiKeyResult {
 pub struct UserRole {
     pub id: String,
     pub name: String,
+    #[tsify(type = "string | null")]
     pub preset: Option<String>,
 }
 

@@ -25,7 +25,7 @@ pub fn error_from_status(operation: &str, response: &HttpResponse<'_>) -> Error 
         .with_status(response.status)
         .with_request_id(response.request_id.clone())
         .with_operation(operation);
-    error.error_body = body;
+    error.details.error_body = body;
     error
 }
 
@@ -144,8 +144,8 @@ pub fn graphql_error(
         .with_status(response.status)
         .with_request_id(response.request_id.clone())
         .with_operation(operation);
-    error.graphql_errors = Some(errors);
-    error.data = data;
+    error.details.graphql_errors = Some(errors);
+    error.details.data = data;
     error
 }
 
@@ -212,7 +212,7 @@ mod tests {
             assert_eq!(error.status, status);
             assert_eq!(error.request_id.as_deref(), Some("req-1"));
             assert_eq!(error.operation.as_deref(), Some("get-vms"));
-            let parsed = error.error_body.expect("ErrorBody kept");
+            let parsed = error.details.error_body.expect("ErrorBody kept");
             assert_eq!(error.message, parsed.message);
         }
     }
@@ -227,7 +227,7 @@ mod tests {
             error.message,
             "HTTP 502: 502 Bad Gateway 502 Bad Gateway nginx"
         );
-        assert!(error.error_body.is_none());
+        assert!(error.details.error_body.is_none());
         let empty = error_from_status("get-vms", &answer(401, ""));
         assert_eq!(
             (empty.code, empty.message.as_str()),
@@ -288,8 +288,8 @@ mod tests {
             );
             assert_eq!(error.code, expected, "{code}");
             assert!(error.message.starts_with(message));
-            assert_eq!(error.graphql_errors.as_ref().map(Vec::len), Some(1));
-            assert_eq!(error.data.as_deref(), Some("{\"my\":null}"));
+            assert_eq!(error.details.graphql_errors.as_ref().map(Vec::len), Some(1));
+            assert_eq!(error.details.data.as_deref(), Some("{\"my\":null}"));
         }
         let two = graphql_error(
             "q",

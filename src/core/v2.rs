@@ -149,6 +149,7 @@ pub fn parse_login(response: &HttpResponse<'_>) -> Result<Secret> {
     }
     let error = error_from_status(OPERATION, response);
     let server_code = error
+        .details
         .error_body
         .as_ref()
         .and_then(|b| b.code.clone())
@@ -158,7 +159,7 @@ pub fn parse_login(response: &HttpResponse<'_>) -> Result<Secret> {
         || looks_like_mfa(&server_code)
     {
         let mut mfa = mfa_error(OPERATION, &error.message, response);
-        mfa.error_body = error.error_body;
+        mfa.details.error_body = error.details.error_body;
         return Err(mfa);
     }
     if matches!(response.status, 400 | 401 | 403) {
@@ -300,10 +301,12 @@ mod tests {
             choose_strategy(UserSource::Ldap, &[ldap.clone(), oidc.clone()]).unwrap(),
             "s1"
         );
-        assert!(choose_strategy(UserSource::Ldap, &[oidc.clone()])
-            .unwrap_err()
-            .message
-            .contains("no matching"));
+        assert!(
+            choose_strategy(UserSource::Ldap, std::slice::from_ref(&oidc))
+                .unwrap_err()
+                .message
+                .contains("no matching")
+        );
         let error = choose_strategy(UserSource::Authn, &[ldap, oidc]).unwrap_err();
         assert!(
             error.message.contains("2 matching") && error.message.contains("s2"),
@@ -329,7 +332,7 @@ mod tests {
         assert!(refused
             .message
             .starts_with("Two-factor authentication is enabled"));
-        assert!(refused.error_body.is_some());
+        assert!(refused.details.error_body.is_some());
         let wrong = parse_login(&answer(
             400,
             r#"{"message":"Incorrect username or password","status":400,"path":"/v2/api/login"}"#,

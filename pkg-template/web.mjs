@@ -1,0 +1,20 @@
+// Browsers, workers and bundlers: ES module over the web build. Call `await init()` once before
+// creating a client; it fetches the .wasm next to this file unless given a URL, a Response,
+// bytes or a compiled WebAssembly.Module. Calling it again returns the same promise.
+import initWasm, { CloudTowerClient, __registerErrorClass } from "./wasm/web.mjs";
+import { CloudTowerError, isCloudTowerError } from "./error.mjs";
+
+let ready;
+
+export function init(input) {
+  ready ??= initWasm(input === undefined ? undefined : { module_or_path: input }).then(
+    () => __registerErrorClass(CloudTowerError),
+    (error) => {
+      ready = undefined; // a failed load (offline, wrong URL) may be retried
+      throw error;
+    },
+  );
+  return ready;
+}
+
+export { CloudTowerClient, CloudTowerError, isCloudTowerError };

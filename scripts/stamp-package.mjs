@@ -1,0 +1,26 @@
+// Stamps pkg/ from pkg-template/: the version from Cargo.toml, the CommonJS twin of error.mjs,
+// and the package files. Run by scripts/build.sh after the wasm and its glue are in pkg/wasm/.
+import { readFileSync, writeFileSync, copyFileSync } from "node:fs";
+
+const root = new URL("../", import.meta.url);
+const template = new URL("pkg-template/", root);
+const pkg = new URL("pkg/", root);
+
+const cargo = readFileSync(new URL("Cargo.toml", root), "utf8");
+const version = /^version = "(.+)"$/m.exec(cargo)[1];
+const manifest = JSON.parse(readFileSync(new URL("package.json", template), "utf8"));
+manifest.version = version;
+writeFileSync(new URL("package.json", pkg), `${JSON.stringify(manifest, null, 2)}\n`);
+
+for (const file of ["README.md", "index.cjs", "index.mjs", "web.mjs", "error.mjs", "index.d.ts", "operations.d.ts"]) {
+  copyFileSync(new URL(file, template), new URL(file, pkg));
+}
+
+// One source for the error class: the CommonJS copy is derived, so the two cannot drift.
+const esm = readFileSync(new URL("error.mjs", template), "utf8");
+const names = [...esm.matchAll(/^export (?:class|function) (\w+)/gm)].map((m) => m[1]);
+const cjs = `"use strict";\n${esm.replace(/^export /gm, "")}\nmodule.exports = { ${names.join(", ")} };\n`;
+writeFileSync(new URL("error.cjs", pkg), cjs);
+
+for (const file of manifest.files) readFileSync(new URL(file, pkg)); // every listed file exists
+console.log(`pkg/ stamped: cloudtower-wasm@${version}`);
