@@ -1,6 +1,6 @@
 // Stamps pkg/ from pkg-template/: the version from Cargo.toml, the CommonJS twin of error.mjs,
 // and the package files. Run by scripts/build.sh after the wasm and its glue are in pkg/wasm/.
-import { readFileSync, writeFileSync, copyFileSync } from "node:fs";
+import { readFileSync, writeFileSync, cpSync, existsSync } from "node:fs";
 
 const root = new URL("../", import.meta.url);
 const template = new URL("pkg-template/", root);
@@ -12,8 +12,10 @@ const manifest = JSON.parse(readFileSync(new URL("package.json", template), "utf
 manifest.version = version;
 writeFileSync(new URL("package.json", pkg), `${JSON.stringify(manifest, null, 2)}\n`);
 
-for (const file of ["README.md", "index.cjs", "index.mjs", "web.mjs", "error.mjs", "index.d.ts", "operations.d.ts"]) {
-  copyFileSync(new URL(file, template), new URL(file, pkg));
+// Every file the manifest lists and the template holds (files or folders) is copied as is; the
+// rest (the wasm and its glue, error.cjs) is produced by the build.
+for (const file of manifest.files) {
+  if (existsSync(new URL(file, template))) cpSync(new URL(file, template), new URL(file, pkg), { recursive: true });
 }
 
 // One source for the error class: the CommonJS copy is derived, so the two cannot drift.
