@@ -104,8 +104,10 @@ export class Auth {
    */
   authenticate(header) {
     if (header === undefined || header === "") return { kind: "none" };
-    const secret = header.trim().replace(/^bearer\s+/i, "");
-    if (!CREDENTIAL.test(secret)) return { kind: "invalid", reason: "malformed" };
+    const value = header.trim();
+    const secret = value.replace(/^bearer\s+/i, "");
+    // A bare "Bearer" (clients trim "Bearer " with an empty token) is malformed, not a token.
+    if (!CREDENTIAL.test(secret) || /^bearer$/i.test(value)) return { kind: "invalid", reason: "malformed" };
     const session = this.#tokens.get(secret);
     if (session) {
       if (this.sessionMaxAgeMs && Date.now() - session.issuedAt >= this.sessionMaxAgeMs) {
