@@ -1,0 +1,491 @@
+// The console's one-origin server: static files (the console in www/, the package in pkg/) and a
+// streaming reverse proxy of CloudTower's API paths to an upstream (the simulator or a real
+// CloudTower over http: or https:). The browser sees one origin, so it needs no CORS.
+//
+//   import { startConsoleServer } from "./scripts/serve.mjs";
+//   const server = await startConsoleServer({
+//     upstream: "https://tower.example", ca: "/path/to/ca.pem",
+//     static: [{ prefix: "/", dir: "www" }, { prefix: "/pkg/", dir: "pkg" }],
+//     log: console.log,
+//   });
+//   console.log(server.url); ... await server.close();
+//
+// node:http / node:https / node:fs only. Never logs Authorization or any body.
+
+import http from "node:http";
+import https from "node:https";
+import tls from "node:tls";
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import path from "node:path";
+import { randomUUID } from "node:crypto";
+
+/** The Content-Security-Policy of every HTML page: the wasm needs 'wasm-unsafe-eval', nothing looser. */
+export const CONSOLE_CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'self'",
+].join("; ");
+
+const CONTENT_TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".htm": "text/html; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".cjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".webp": "image/webp",
+  ".ico": "image/x-icon",
+  ".txt": "text/plain; charset=utf-8",
+  ".md": "text/markdown; charset=utf-8",
+  ".ts": "text/plain; charset=utf-8",
+  ".mts": "text/plain; charset=utf-8",
+  ".woff2": "font/woff2",
+  ".woff": "font/woff",
+};
+
+// Hop-by-hop headers (RFC 9110 §7.6.1) are never forwarded in either direction.
+const HOP_BY_HOP = new Set([
+  "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
+  "te", "trailer", "transfer-encoding", "upgrade",
+]);
+// Request headers the proxy does not pass upstream: Host is rewritten; cookies of the console's
+// origin are not CloudTower's business (the API authenticates with Authorization).
+const DROP_REQUEST = new Set(["host", "cookie"]);
+
+const REQUEST_ID = "x-tower-request-id";
+const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
+
+const isLoopbackHost = (hostname) =>
+  LOOPBACK_NAMES.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname) || hostname.endsWith(".localhost");
+
+/** True when `pathname` is one of CloudTower's API paths the proxy forwards. */
+export function isApiPath(pathname) {
+  return pathname === "/api" || pathname === "/api/" || pathname.startsWith("/v2/api/");
+}
+
+function fail(message) {
+  throw new TypeError(`startConsoleServer: ${message}`);
+}
+
+function readCa(ca) {
+  if (ca === undefined || ca === null || ca === "") return undefined;
+  const list = Array.isArray(ca) ? ca : [ca];
+  return list.map((item) => {
+    if (Buffer.isBuffer(item)) return item.toString("utf8");
+    if (typeof item !== "string") fail("ca must be PEM text or a file path (or an array of them)");
+    if (item.includes("-----BEGIN")) return item;
+    try {
+      const text = fs.readFileSync(item, "utf8");
+      if (!text.includes("-----BEGIN")) fail(`ca file ${item} holds no PEM certificate`);
+      return text;
+    } catch (error) {
+      if (error instanceof TypeError) throw error;
+      fail(`cannot read ca file ${item}: ${error.message}`);
+    }
+  });
+}
+
+function normalizeStatic(list, cwd) {
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) fail("static must be an array of { prefix, dir }");
+  const mounts = list.map((m) => {
+    if (!m || typeof m.prefix !== "string" || !m.prefix.startsWith("/")) fail(`static prefix must start with "/": ${JSON.stringify(m?.prefix)}`);
+    if (typeof m.dir !== "string" || m.dir === "") fail("static dir must be a path");
+    const prefix = m.prefix.endsWith("/") ? m.prefix : `${m.prefix}/`;
+    const dir = path.resolve(cwd, m.dir);
+    return { prefix, dir };
+  });
+  // Longest prefix wins: "/pkg/" before "/".
+  return mounts.sort((a, b) => b.prefix.length - a.prefix.length);
+}
+
+/** One line per request: method, path (no query), status, request id, duration. No header values. */
+function formatLine({ method, pathname, status, requestId, ms, note }) {
+  return `${method} ${pathname} ${status} id=${requestId ?? "-"} ${ms}ms${note ? ` ${note}` : ""}`;
+}
+
+/** Describes an upstream failure for the 502 body and the log, naming TLS problems plainly. */
+function describeUpstreamError(error, upstream) {
+  const code = error?.code ?? "";
+  const tlsCodes = /CERT|SELF_SIGNED|SSL|TLS|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|ALTNAME|UNABLE_TO_GET_ISSUER/;
+  if (tlsCodes.test(code) || /certificate|ssl|tls/i.test(error?.message ?? "")) {
+    return `Upstream TLS error talking to ${upstream.origin}: ${error.message}${code ? ` (${code})` : ""}. ` +
+      "The certificate was not verified: trust its CA with --ca <file> (option ca), or skip verification with --insecure (option insecure).";
+  }
+  if (code === "ECONNREFUSED") return `Upstream ${upstream.origin} refused the connection (ECONNREFUSED).`;
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `Upstream host ${upstream.hostname} could not be resolved (${code}).`;
+  if (code === "ETIMEDOUT" || code === "UPSTREAM_CONNECT_TIMEOUT") return `Upstream ${upstream.origin} did not accept the connection in time (${code}).`;
+  return `Upstream ${upstream.origin} failed: ${error?.message ?? String(error)}${code ? ` (${code})` : ""}.`;
+}
+
+/**
+ * Starts the console server.
+ * @param {object} options
+ * @param {number} [options.port=0] 0 picks a free port.
+ * @param {string} [options.host="127.0.0.1"]
+ * @param {string|URL} [options.upstream] http: or https: base URL of CloudTower (or the simulator).
+ *   Without it the API paths answer 502.
+ * @param {{prefix: string, dir: string}[]} [options.static]
+ * @param {string|string[]} [options.ca] PEM text or file path(s): CAs trusted in addition to the system ones.
+ * @param {boolean} [options.insecure=false] Skip TLS verification of the upstream (never the default).
+ * @param {boolean} [options.simControl] Also proxy /__sim/* (the simulator's control API).
+ *   Default: true when the upstream is a loopback address.
+ * @param {string[]} [options.allowedHosts] Host header names accepted (DNS-rebinding guard).
+ *   Default: loopback names when bound to loopback, anything otherwise.
+ * @param {number} [options.connectTimeoutMs=15000] Upstream connect (and TLS handshake) deadline.
+ * @param {(line: string) => void} [options.log]
+ * @returns {Promise<{url: string, port: number, host: string, server: http.Server, close(): Promise<void>}>}
+ */
+export async function startConsoleServer(options = {}) {
+  const {
+    port = 0,
+    host = "127.0.0.1",
+    upstream: upstreamInput,
+    static: staticInput,
+    ca: caInput,
+    insecure = false,
+    simControl: simControlInput,
+    allowedHosts: allowedHostsInput,
+    connectTimeoutMs = 15_000,
+    log,
+    cwd = process.cwd(),
+  } = options;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail("port must be an integer 0-65535");
+  if (log !== undefined && typeof log !== "function") fail("log must be a function");
+
+  let upstream = null;
+  if (upstreamInput !== undefined && upstreamInput !== null && upstreamInput !== "") {
+    try {
+      upstream = new URL(String(upstreamInput));
+    } catch {
+      fail(`upstream is not a URL: ${JSON.stringify(String(upstreamInput))}`);
+    }
+    if (upstream.protocol !== "http:" && upstream.protocol !== "https:") fail("upstream must be an http: or https: URL");
+    if (upstream.username || upstream.password) fail("upstream must not carry credentials");
+    if (upstream.search || upstream.hash) fail("upstream must not have a query or fragment");
+  }
+  const basePath = upstream ? upstream.pathname.replace(/\/+$/, "") : "";
+  const upstreamHostname = upstream ? upstream.hostname.replace(/^\[|\]$/g, "") : "";
+  const simControl = simControlInput ?? (upstream ? isLoopbackHost(upstream.hostname) : false);
+  const mounts = normalizeStatic(staticInput, cwd);
+  const roots = new Map();
+  for (const m of mounts) {
+    try {
+      roots.set(m.dir, await fsp.realpath(m.dir));
+    } catch {
+      fail(`static dir ${m.dir} does not exist`);
+    }
+  }
+
+  const extraCa = readCa(caInput);
+  const agent = upstream?.protocol === "https:"
+    ? new https.Agent({
+      keepAlive: true,
+      rejectUnauthorized: !insecure,
+      // Node's `ca` replaces the trust store; keep the system roots and add the given CAs.
+      ...(extraCa ? { ca: [...tls.rootCertificates, ...extraCa] } : {}),
+    })
+    : upstream ? new http.Agent({ keepAlive: true }) : null;
+
+  const allowedHosts = allowedHostsInput
+    ? new Set(allowedHostsInput.map((h) => h.toLowerCase()))
+    : isLoopbackHost(host) ? LOOPBACK_NAMES : null;
+
+  const emit = (entry) => {
+    if (!log) return;
+    try {
+      log(formatLine(entry));
+    } catch {
+      // A failing logger must not take the server down.
+    }
+  };
+
+  function hostAllowed(req) {
+    if (!allowedHosts) return true;
+    const value = String(req.headers.host ?? "").toLowerCase();
+    const name = value.startsWith("[") ? value.slice(0, value.indexOf("]") + 1) : value.replace(/:\d+$/, "");
+    return allowedHosts.has(name) || isLoopbackHost(name) && allowedHosts === LOOPBACK_NAMES;
+  }
+
+  function sendJson(res, status, body, headers = {}) {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      "content-type": "application/json; charset=utf-8",
+      "content-length": Buffer.byteLength(text),
+      "cache-control": "no-store",
+      ...headers,
+    });
+    res.end(text);
+  }
+
+  function sendText(res, method, status, text, headers = {}) {
+    res.writeHead(status, {
+      "content-type": "text/plain; charset=utf-8",
+      "content-length": Buffer.byteLength(text),
+      "x-content-type-options": "nosniff",
+      ...headers,
+    });
+    res.end(method === "HEAD" ? undefined : text);
+  }
+
+  // ---- proxy ---------------------------------------------------------------------------------
+
+  function proxy(req, res, url, started) {
+    const pathname = url.pathname;
+    const finish = (status, requestId, note) =>
+      emit({ method: req.method, pathname, status, requestId, ms: Math.round(performance.now() - started), note });
+
+    if (!upstream) {
+      const requestId = randomUUID();
+      sendJson(res, 502, { message: "No upstream CloudTower is configured for this console server.", status: 502, path: pathname }, { [REQUEST_ID]: requestId });
+      req.resume();
+      return finish(502, requestId, "no-upstream");
+    }
+
+    const headers = {};
+    const connectionListed = new Set(String(req.headers.connection ?? "").toLowerCase().split(",").map((s) => s.trim()).filter(Boolean));
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (HOP_BY_HOP.has(name) || DROP_REQUEST.has(name) || connectionListed.has(name)) continue;
+      headers[name] = value;
+    }
+    headers.host = upstream.host;
+    const forwardedFor = req.socket.remoteAddress;
+    if (forwardedFor) headers["x-forwarded-for"] = req.headers["x-forwarded-for"] ? `${req.headers["x-forwarded-for"]}, ${forwardedFor}` : forwardedFor;
+
+    const transport = upstream.protocol === "https:" ? https : http;
+    const upReq = transport.request({
+      protocol: upstream.protocol,
+      hostname: upstreamHostname,
+      port: upstream.port || undefined,
+      method: req.method,
+      path: basePath + url.pathname + url.search,
+      headers,
+      agent,
+      servername: upstream.protocol === "https:" && !/^[\d.]+$|:/.test(upstreamHostname) ? upstreamHostname : undefined,
+    });
+
+    let answered = false;
+    // Deadline for getting a connection (TCP + TLS) only; the client has its own request deadlines.
+    const connectTimer = setTimeout(() => {
+      const error = new Error("connect timeout");
+      error.code = "UPSTREAM_CONNECT_TIMEOUT";
+      upReq.destroy(error);
+    }, connectTimeoutMs);
+    upReq.on("socket", (socket) => {
+      const connected = () => clearTimeout(connectTimer);
+      if (!socket.connecting && !socket.pending) return connected();
+      socket.once(upstream.protocol === "https:" ? "secureConnect" : "connect", connected);
+    });
+
+    upReq.on("response", (upRes) => {
+      clearTimeout(connectTimer);
+      answered = true;
+      const out = {};
+      const connectionOut = new Set(String(upRes.headers.connection ?? "").toLowerCase().split(",").map((s) => s.trim()).filter(Boolean));
+      for (let i = 0; i < upRes.rawHeaders.length; i += 2) {
+        const name = upRes.rawHeaders[i];
+        const lower = name.toLowerCase();
+        if (HOP_BY_HOP.has(lower) || connectionOut.has(lower)) continue;
+        const value = upRes.rawHeaders[i + 1];
+        if (out[name] === undefined) out[name] = value;
+        else out[name] = [].concat(out[name], value);
+      }
+      const requestId = upRes.headers[REQUEST_ID];
+      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, out);
+      upRes.pipe(res);
+      upRes.on("error", () => res.destroy());
+      upRes.on("aborted", () => res.destroy());
+      let logged = false;
+      const done = (note) => {
+        if (logged) return;
+        logged = true;
+        finish(upRes.statusCode, requestId, note);
+      };
+      res.on("finish", () => done());
+      res.on("close", () => done(res.writableFinished ? undefined : "aborted"));
+    });
+
+    upReq.on("error", (error) => {
+      clearTimeout(connectTimer);
+      if (answered || res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (res.destroyed) return; // the browser went away first
+      const requestId = randomUUID();
+      const message = describeUpstreamError(error, upstream);
+      sendJson(res, 502, { message, status: 502, path: pathname }, { [REQUEST_ID]: requestId });
+      finish(502, requestId, `upstream-error=${error?.code ?? "unknown"}`);
+    });
+
+    // The browser going away cancels the upstream request (and the other way round).
+    res.on("close", () => {
+      if (!res.writableFinished) upReq.destroy();
+    });
+    req.on("error", () => upReq.destroy());
+    req.pipe(upReq);
+  }
+
+  // ---- static files --------------------------------------------------------------------------
+
+  async function serveStatic(req, res, url, started) {
+    const finish = (status) =>
+      emit({ method: req.method, pathname: url.pathname, status, requestId: null, ms: Math.round(performance.now() - started) });
+    const method = req.method;
+    if (method !== "GET" && method !== "HEAD") {
+      req.resume();
+      sendText(res, method, 405, "Method Not Allowed\n", { allow: "GET, HEAD" });
+      return finish(405);
+    }
+    req.resume();
+    let decoded;
+    try {
+      decoded = decodeURIComponent(url.pathname);
+    } catch {
+      sendText(res, method, 400, "Bad Request\n");
+      return finish(400);
+    }
+    if (decoded.includes("\0") || decoded.includes("\\")) {
+      sendText(res, method, 400, "Bad Request\n");
+      return finish(400);
+    }
+    const mount = mounts.find((m) => decoded.startsWith(m.prefix) || `${decoded}/` === m.prefix);
+    if (!mount) {
+      sendText(res, method, 404, "Not Found\n");
+      return finish(404);
+    }
+    const rel = decoded.slice(mount.prefix.length);
+    const segments = rel.split("/");
+    // No "..", no dot-files (".git", ".env"): refuse rather than normalize.
+    if (segments.some((s) => s === ".." || s === "." || s.startsWith("."))) {
+      sendText(res, method, 404, "Not Found\n");
+      return finish(404);
+    }
+    let file = path.join(mount.dir, ...segments.filter(Boolean));
+    const root = roots.get(mount.dir);
+    try {
+      let real = await fsp.realpath(file);
+      let stat = await fsp.stat(real);
+      if (stat.isDirectory()) {
+        if (!decoded.endsWith("/")) {
+          const location = `${url.pathname}/${url.search}`;
+          res.writeHead(301, { location, "content-length": 0 });
+          res.end();
+          return finish(301);
+        }
+        file = path.join(real, "index.html");
+        real = await fsp.realpath(file);
+        stat = await fsp.stat(real);
+      }
+      const inside = path.relative(root, real);
+      if (inside.startsWith("..") || path.isAbsolute(inside) || !stat.isFile()) throw Object.assign(new Error("outside"), { code: "ENOENT" });
+      const type = CONTENT_TYPES[path.extname(real).toLowerCase()] ?? "application/octet-stream";
+      const etag = `W/"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+      const headers = {
+        "content-type": type,
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+        "cache-control": "no-cache",
+        etag,
+      };
+      if (type.startsWith("text/html")) {
+        headers["content-security-policy"] = CONSOLE_CSP;
+        headers["x-frame-options"] = "DENY";
+        headers["cross-origin-opener-policy"] = "same-origin";
+      }
+      if (req.headers["if-none-match"] === etag) {
+        res.writeHead(304, headers);
+        res.end();
+        return finish(304);
+      }
+      headers["content-length"] = stat.size;
+      res.writeHead(200, headers);
+      if (method === "HEAD") {
+        res.end();
+        return finish(200);
+      }
+      const stream = fs.createReadStream(real);
+      stream.on("error", () => res.destroy());
+      stream.pipe(res);
+      res.on("finish", () => finish(200));
+    } catch (error) {
+      if (res.headersSent) return res.destroy();
+      const status = error?.code === "ENOENT" || error?.code === "ENOTDIR" || error?.code === "ELOOP" ? 404 : error?.code === "EACCES" ? 403 : 500;
+      sendText(res, method, status, status === 404 ? "Not Found\n" : status === 403 ? "Forbidden\n" : "Internal Server Error\n");
+      finish(status);
+    }
+  }
+
+  // ---- server --------------------------------------------------------------------------------
+
+  const server = http.createServer((req, res) => {
+    const started = performance.now();
+    let url;
+    try {
+      url = new URL(req.url ?? "/", "http://console.invalid");
+    } catch {
+      sendText(res, req.method, 400, "Bad Request\n");
+      return;
+    }
+    if (!hostAllowed(req)) {
+      req.resume();
+      sendText(res, req.method, 421, "Misdirected Request: this console only answers to its loopback names.\n");
+      emit({ method: req.method, pathname: url.pathname, status: 421, requestId: null, ms: 0, note: "host-refused" });
+      return;
+    }
+    if (isApiPath(url.pathname) || (simControl && url.pathname.startsWith("/__sim/"))) {
+      proxy(req, res, url, started);
+      return;
+    }
+    serveStatic(req, res, url, started).catch(() => {
+      if (!res.headersSent) sendText(res, req.method, 500, "Internal Server Error\n");
+      else res.destroy();
+    });
+  });
+  server.on("clientError", (error, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+    else socket.destroy();
+  });
+
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const urlHost = address.family === "IPv6" || address.address.includes(":") ? `[${address.address}]` : address.address;
+  const url = `http://${urlHost}:${address.port}`;
+
+  let closing = null;
+  return {
+    url,
+    port: address.port,
+    host: address.address,
+    server,
+    close() {
+      closing ??= new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        agent?.destroy();
+      });
+      return closing;
+    },
+  };
+}
