@@ -47,18 +47,19 @@ export function specOperations() {
 }
 
 // OpenAPI 3.0 `nullable` is not JSON Schema. Ajv understands it only beside `type`, and the spec
-// also puts it beside `allOf: [{$ref}]`. Rewrite each schema once, so ajv sees plain JSON Schema:
+// also puts it beside `allOf: [{$ref}]`. Rewrite each schema, so ajv sees plain JSON Schema:
 //   {type: T, nullable: true}        → {type: [T, "null"]}            (enum gains null)
 //   {allOf: [...], nullable: true}   → {if: {type: "null"}, else: {allOf: [...]}}
 // if/else rather than anyOf keeps error messages about the real value, not about "null".
-// `$ref: "#/components/schemas/X"` becomes the `lazyRef` keyword below.
+// `$ref` and `properties` become the two lazy keywords below.
 function toJsonSchema(node) {
   if (Array.isArray(node)) return node.map(toJsonSchema);
   if (node === null || typeof node !== "object") return node;
   const out = {};
   for (const [k, v] of Object.entries(node)) {
     if (k === "$ref") out[LAZY_REF] = v.slice(REF_PREFIX.length);
-    else if (k !== "nullable") out[k] = toJsonSchema(v);
+    else if (k === "properties") out[LAZY_PROPERTIES] = { properties: v, closed: node.additionalProperties === false };
+    else if (k !== "nullable" && !(k === "additionalProperties" && node.properties)) out[k] = toJsonSchema(v);
   }
   if (node.nullable !== true) return out;
   if (typeof out.type === "string") {
@@ -69,16 +70,22 @@ function toJsonSchema(node) {
   return { if: { type: "null" }, else: out };
 }
 
-// The where-input schemas reference each other recursively (VmWhereInput → ClusterWhereInput →
-// HostWhereInput → ..., 167 schemas and 11,000 properties behind get-vms): compiling them as
-// plain $refs takes seconds. Instead each component schema is compiled on first use, so a body
-// only pays for the schemas its data actually reaches.
+// The where-input schemas are huge and recursive (VmWhereInput → ClusterWhereInput →
+// HostWhereInput → ..., 167 schemas and 11,000 properties behind get-vms): compiled as plain
+// JSON Schema they take seconds. So nothing is compiled before data reaches it:
+//   LAZY_REF         a component schema, compiled on first use;
+//   LAZY_PROPERTIES  an object's properties, each property schema compiled on first use
+//                    (identical small schemas share one validator), unknown keys refused
+//                    when the spec says additionalProperties: false.
+// The validators receive ajv's data context, so errors keep their full instancePath.
 const LAZY_REF = "x-sim-lazy-ref";
+const LAZY_PROPERTIES = "x-sim-lazy-properties";
 let ajv;
 function getAjv() {
   if (ajv) return ajv;
-  // strict: false because the spec carries OpenAPI-only keywords (example, description...).
-  ajv = new Ajv({ code: { optimize: false }, strict: false, allErrors: false, validateSchema: false });
+  // strict: false because the spec carries OpenAPI-only keywords (example, description...);
+  // code optimization costs more than it saves on schemas validated a handful of times.
+  ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false, code: { optimize: false } });
   addFormats(ajv);
   ajv.addKeyword({
     keyword: LAZY_REF,
@@ -86,10 +93,34 @@ function getAjv() {
     errors: true,
     validate: function lazyRef(name, data, _parentSchema, dataCxt) {
       const validate = schemaValidator(name);
-      // dataCxt carries the instancePath, so nested errors keep their full path.
       const ok = validate(data, dataCxt);
       lazyRef.errors = ok ? null : validate.errors;
       return ok;
+    },
+  });
+  ajv.addKeyword({
+    keyword: LAZY_PROPERTIES,
+    type: "object",
+    schemaType: "object",
+    errors: true,
+    validate: function lazyProperties({ properties, closed }, data, _parentSchema, dataCxt) {
+      for (const key of Object.keys(data)) {
+        if (!Object.hasOwn(properties, key)) {
+          if (!closed) continue;
+          lazyProperties.errors = [{
+            instancePath: dataCxt.instancePath, schemaPath: "", keyword: "additionalProperties",
+            params: { additionalProperty: key }, message: "must NOT have additional properties",
+          }];
+          return false;
+        }
+        const validate = propertyValidator(properties[key]);
+        const path = `${dataCxt.instancePath}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+        if (!validate(data[key], { instancePath: path, parentData: data, parentDataProperty: key, rootData: dataCxt.rootData })) {
+          lazyProperties.errors = validate.errors;
+          return false;
+        }
+      }
+      return true;
     },
   });
   return ajv;
@@ -101,6 +132,16 @@ function compile(key, schema) {
   if (!validate) {
     validate = getAjv().compile(toJsonSchema(schema));
     compiled.set(key, validate);
+  }
+  return validate;
+}
+
+const byPropertySchema = new WeakMap();
+function propertyValidator(schema) {
+  let validate = byPropertySchema.get(schema);
+  if (!validate) {
+    validate = compile(`property:${JSON.stringify(schema)}`, schema);
+    byPropertySchema.set(schema, validate);
   }
   return validate;
 }

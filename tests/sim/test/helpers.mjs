@@ -4,14 +4,15 @@ import { after, before } from "node:test";
 import { startSimulator, ACCOUNTS } from "../index.mjs";
 
 /**
- * Starts a simulator before the file's tests and closes it after.
+ * Starts a simulator before the file's tests (then runs `setup(holder)`) and closes it after.
  * Returns a holder whose `.sim` and `.api` are set once started.
  */
-export function useSimulator(options = {}) {
+export function useSimulator(options = {}, setup = async () => {}) {
   const holder = { sim: null, api: null };
   before(async () => {
     holder.sim = await startSimulator(options);
     holder.api = client(holder.sim.url);
+    await setup(holder);
   });
   after(() => holder.sim?.close());
   return holder;
