@@ -272,7 +272,8 @@ fn describe_failure(failure: &JsValue) -> String {
     }
 }
 
-/// Connection set-up failures that prove the request never left (Node's error codes).
+/// Failures that prove the request never left: Node's connection set-up error codes, TLS
+/// verification, and the fetch standard's blocked ports.
 fn surely_not_sent(detail: &str) -> bool {
     [
         "ECONNREFUSED",
@@ -283,6 +284,7 @@ fn surely_not_sent(detail: &str) -> bool {
         "CERT_",
         "UNABLE_TO_VERIFY",
         "SELF_SIGNED",
+        "bad port",
     ]
     .iter()
     .any(|code| detail.contains(code))
