@@ -71,6 +71,18 @@ function secretsOf(authorization, json) {
   return secrets.filter((s) => s.length >= 3);
 }
 
+function drainedOrClosed(res) {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+}
+
 const redact = (line, secrets) => secrets.reduce((text, secret) => text.split(secret).join("[REDACTED]"), line);
 
 const AUTH_LABELS = { none: "none", invalid: "invalid", token: "token", apiKey: "apiKey" };
@@ -141,7 +153,7 @@ export function createSimServer(world, config) {
       if (total > bytes) break;
       chunk += piece;
       if (chunk.length >= STREAM_CHUNK) {
-        if (!res.write(chunk)) await new Promise((resolve) => { res.once("drain", resolve); res.once("close", resolve); });
+        if (!res.write(chunk)) await drainedOrClosed(res);
         chunk = "";
       }
     }
