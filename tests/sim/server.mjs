@@ -262,14 +262,17 @@ export function createSimServer(world, config) {
     const credential = world.auth.authenticate(req.headers.authorization);
     const graphql = GRAPHQL_PATHS.has(path);
     const described = graphql ? describeGraphqlOperation(json?.value) : null;
-    const operation = graphql ? described.name : path.startsWith(V2_PREFIX) ? path.slice(V2_PREFIX.length) : null;
+    const secrets = secretsOf(req.headers.authorization, json?.value);
+    const named = graphql ? described.name : path.startsWith(V2_PREFIX) ? path.slice(V2_PREFIX.length) : null;
+    // Operation names come from the client: one could be a secret pasted in the wrong place.
+    const operation = named === null ? null : redact(named, secrets);
     const entry = {
       at: new Date().toISOString(), method: req.method, path, operation,
       status: null, requestId, auth: AUTH_LABELS[credential.kind], fault: null,
     };
     const finish = (status) => {
       entry.status = status;
-      record(entry, secretsOf(req.headers.authorization, json?.value), started, url.search);
+      record(entry, secrets, started, url.search);
     };
 
     if (config.cors && req.method === "OPTIONS") {
@@ -284,7 +287,7 @@ export function createSimServer(world, config) {
     }
     if (config.latencyMs) await delay(config.latencyMs);
     const answer = () => respond(req, path, raw, json, credential);
-    const fault = world.faults.take(path, described?.names ?? new Set(operation ? [operation] : []));
+    const fault = world.faults.take(path, described?.names ?? new Set(named ? [named] : []));
     if (fault) {
       entry.fault = fault.kind;
       const language = parseContentLanguage(req.headers["content-language"]) ?? DEFAULT_LANGUAGE;
