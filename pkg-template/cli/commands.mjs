@@ -1,0 +1,496 @@
+// The commands of the cloudtower CLI, each on top of the package's own client.
+
+import { spawn } from "node:child_process";
+import { open, readFile, rename, unlink } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { basename, dirname, join } from "node:path";
+import { constants, hostname } from "node:os";
+import { CliError, usage, io } from "./errors.mjs";
+import { connect, loadPackage, parseDuration } from "./connect.mjs";
+import { readSecrets, readStdin, ProgressBar, table } from "./terminal.mjs";
+import { paginate, waitForTasks } from "./compat.mjs";
+
+// ---- shared helpers ---------------------------------------------------------------------------
+
+const json = (value) => `${JSON.stringify(value, null, 2)}\n`;
+const wantsJson = (ctx) => Boolean(ctx.values.json) || !process.stdout.isTTY;
+
+function required(value, flag, command) {
+  if (value === undefined || value === "") throw usage(`\`cloudtower ${command}\` needs ${flag}; see cloudtower ${command} --help`);
+  return value;
+}
+
+function positiveInteger(text, flag) {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw usage(`${flag} needs a whole number of at least 1`);
+  return Number(text);
+}
+
+// Field names whose values are secrets: refused in an inline --body / --where.
+const SECRET_FIELD = /^(password|passwd|pass|token|access_?token|secret|client_?secret|api_?key|apikey|private_?key|passphrase)$/i;
+
+function secretField(value) {
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = secretField(item);
+      if (found) return found;
+    }
+  } else if (value && typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) {
+      if (SECRET_FIELD.test(key)) return key;
+      const found = secretField(item);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** A JSON option: inline, `@FILE` or `-` (standard input). Never echoes the text on errors. */
+async function jsonArgument(text, flag) {
+  let source = "inline";
+  let raw = text;
+  if (text === "-") {
+    source = "standard input";
+    raw = await readStdin();
+  } else if (text.startsWith("@")) {
+    source = text.slice(1);
+    try {
+      raw = await readFile(source, "utf8");
+    } catch (error) {
+      throw io(`${flag}: cannot read ${source}: ${error.code ?? error.message}`);
+    }
+  }
+  let value;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    const at = /position (\d+)/.exec(error.message)?.[1];
+    throw usage(`${flag} (${source}) is not valid JSON${at ? ` (at position ${at})` : ""}`);
+  }
+  if (source === "inline") {
+    const field = secretField(value);
+    if (field) {
+      throw usage(
+        `${flag} holds a "${field}" field: a secret in a command-line argument is visible to every user of this machine in the ` +
+          `process list and stays in the shell history; pass it on standard input (${flag} -) or in a file (${flag} @FILE)`,
+      );
+    }
+  }
+  return value;
+}
+
+/**
+ * A file for a secret, created with O_CREAT|O_EXCL and mode 0600 before the secret exists, so
+ * that an existing file is refused before a key is issued. With `force`, a fresh 0600 file
+ * beside it is renamed over the old one once written.
+ */
+async function secretFile(path, force) {
+  const target = force ? join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`) : path;
+  let handle;
+  try {
+    handle = await open(target, "wx", 0o600);
+  } catch (error) {
+    if (error.code === "EEXIST") throw io(`${path} exists: refusing to overwrite it (--force replaces it)`);
+    throw io(`cannot create ${path}: ${error.code ?? error.message}`);
+  }
+  return {
+    async write(text) {
+      try {
+        await handle.writeFile(text, "utf8");
+        await handle.sync();
+        await handle.close();
+        if (force) await rename(target, path);
+      } catch (error) {
+        await this.discard();
+        throw io(`cannot write ${path}: ${error.code ?? error.message}`);
+      }
+    },
+    async discard() {
+      await handle.close().catch(() => {});
+      await unlink(target).catch(() => {});
+    },
+  };
+}
+
+async function withConnection(ctx, options, fn) {
+  const connection = await connect(ctx, options);
+  try {
+    return await fn(connection.client, connection);
+  } finally {
+    await connection.close();
+  }
+}
+
+const EXPOSED_OK = (what) =>
+  `warning: ${what} was given on the command line, where the process list and the shell history expose it; ` +
+  "it is revoked now, so that copy is worthless. Next time pass it with --stdin\n";
+const EXPOSED_LIVE = (what) =>
+  `warning: ${what} was given on the command line, where the process list and the shell history expose it, ` +
+  "and it may still be valid: revoke it as soon as possible with `cloudtower key delete --stdin`\n";
+
+/** The key(s) to revoke: --stdin (one per line) or the positional KEY (exposed, warned about). */
+async function keysToRevoke(ctx, args, command, { single }) {
+  if (ctx.values.stdin && args.length) throw usage(`\`cloudtower ${command}\` takes the key from --stdin or as KEY, not both`);
+  if (!ctx.values.stdin && !args.length) {
+    throw usage(`\`cloudtower ${command}\` needs the key to revoke: pass it on standard input with --stdin (it is then never in the process list)`);
+  }
+  if (args.length) return { keys: args, exposed: true };
+  const keys = await readSecrets("API key", { prompt: single ? "API key to replace (input hidden): " : "API key to revoke (input hidden): " });
+  if (single && keys.length !== 1) throw usage(`\`cloudtower ${command} --stdin\` reads one key, got ${keys.length} lines`);
+  return { keys, exposed: false };
+}
+
+const roleList = (roles) => (roles ?? []).map((r) => r.preset ?? r.name ?? r.id).join(",");
+
+// ---- login ------------------------------------------------------------------------------------
+
+async function login(ctx) {
+  const printToken = Boolean(ctx.values["print-token"]);
+  let token;
+  const onLoginToken = printToken ? (value) => (token = value) : undefined;
+  return withConnection(ctx, { need: printToken ? "password" : "any", onLoginToken, keepSession: printToken }, async (client, { credential }) => {
+    const user = await client.currentUser();
+    const summary = { endpoint: client.endpoint, authKind: client.authKind, credential: credential.label, user };
+    const roles = user.roles.map((r) => (r.preset ? `${r.name} (${r.preset})` : r.name)).join(", ") || "none";
+    const human =
+      `${credential.kind === "password" ? "Logged in" : "Authenticated"} to ${client.endpoint} as ${user.username} (${user.name})\n` +
+      `  source ${user.source}; roles: ${roles}; credential: ${credential.label}` +
+      `${credential.kind === "password" ? (printToken ? " (session kept: the token is printed)" : " (session logged out again)") : ""}\n`;
+    if (printToken) {
+      if (!token) throw new CliError("INTERNAL", "the login answer held no token to print");
+      if (ctx.values.json) ctx.out(json({ ...summary, token }));
+      else {
+        ctx.err(human);
+        ctx.out(`${token}\n`);
+      }
+    } else {
+      ctx.out(ctx.values.json ? json(summary) : human);
+    }
+  });
+}
+
+// ---- key create / delete / list / rotate ------------------------------------------------------
+
+async function emitNewKey(ctx, key, file) {
+  const record = { id: key.id, name: key.name, roles: key.roles };
+  if (file) {
+    await file.write(`${key.key}\n`);
+    ctx.err(`API key "${key.name}" (id ${key.id}) written to ${ctx.values.output} (mode 0600)\n`);
+    if (ctx.values.json) ctx.out(json({ ...record, file: ctx.values.output }));
+  } else {
+    ctx.out(ctx.values.json ? json({ ...record, key: key.key }) : `${key.key}\n`);
+  }
+}
+
+async function keyCreate(ctx) {
+  const name = required(ctx.values.name, "--name NAME", "key create");
+  if (ctx.values.force && !ctx.values.output) throw usage("--force only applies to --output FILE");
+  return withConnection(ctx, { need: "token" }, async (client) => {
+    const file = ctx.values.output ? await secretFile(ctx.values.output, ctx.values.force) : null;
+    let key;
+    try {
+      key = await client.createApiKey({ name });
+    } catch (error) {
+      await file?.discard();
+      throw error;
+    }
+    try {
+      await emitNewKey(ctx, key, file);
+    } catch (error) {
+      // The key was shown nowhere: revoke it rather than leave a key nobody has.
+      await client.deleteApiKey(key.key).catch(() => {});
+      throw error;
+    }
+  });
+}
+
+async function keyDelete(ctx, args) {
+  return withConnection(ctx, { need: "token" }, async (client) => {
+    const { keys, exposed } = await keysToRevoke(ctx, args, "key delete", { single: false });
+    const results = [];
+    let failure = null;
+    for (const key of keys) {
+      try {
+        results.push(await client.deleteApiKey(key));
+      } catch (error) {
+        failure ??= error;
+        results.push({ id: null, error: error.code });
+      }
+    }
+    if (ctx.values.json) ctx.out(json(results));
+    else {
+      for (const r of results) {
+        if (r.error) continue;
+        ctx.out(r.alreadyRevoked ? "already revoked (no such key)\n" : `revoked API key ${r.id}\n`);
+      }
+    }
+    if (exposed) ctx.err(failure ? EXPOSED_LIVE("the API key") : EXPOSED_OK("the API key"));
+    if (failure) throw failure;
+  });
+}
+
+async function keyList(ctx) {
+  return withConnection(ctx, { need: "any" }, async (client) => {
+    const keys = await client.listApiKeys();
+    if (wantsJson(ctx)) return ctx.out(json(keys));
+    if (!keys.length) return ctx.err("no API keys\n");
+    ctx.out(table([
+      { header: "ID", get: (k) => k.id },
+      { header: "NAME", get: (k) => k.name },
+      { header: "USER", get: (k) => k.username },
+      { header: "ROLES", get: (k) => roleList(k.roles) },
+      { header: "DESCRIPTION", get: (k) => k.description },
+    ], keys));
+  });
+}
+
+async function keyRotate(ctx, args) {
+  const name = required(ctx.values.name, "--name NAME", "key rotate");
+  if (ctx.values.force && !ctx.values.output) throw usage("--force only applies to --output FILE");
+  return withConnection(ctx, { need: "token" }, async (client) => {
+    const { keys, exposed } = await keysToRevoke(ctx, args, "key rotate", { single: true });
+    const file = ctx.values.output ? await secretFile(ctx.values.output, ctx.values.force) : null;
+    let key;
+    try {
+      key = await client.rotateApiKey({ key: keys[0], name });
+    } catch (error) {
+      await file?.discard();
+      if (exposed) ctx.err(EXPOSED_LIVE("the old API key"));
+      throw error;
+    }
+    if (exposed) ctx.err(EXPOSED_OK("the old API key"));
+    await emitNewKey(ctx, key, file);
+  });
+}
+
+// ---- call -------------------------------------------------------------------------------------
+
+async function call(ctx, [operation]) {
+  if (operation === "login") {
+    throw usage("`cloudtower call login` would print a token: use `cloudtower login` (and --print-token if you really need the token)");
+  }
+  const body = ctx.values.body === undefined ? undefined : await jsonArgument(ctx.values.body, "--body");
+  const need = operation === "get-version" ? "optional" : "any";
+  return withConnection(ctx, { need }, async (client) => {
+    const result = await client.call(operation, body, { signal: ctx.signal });
+    ctx.out(json(result));
+  });
+}
+
+// ---- vms --------------------------------------------------------------------------------------
+
+const GiB = 1024 ** 3;
+const gib = (bytes) => (typeof bytes === "number" ? `${Math.round((bytes / GiB) * 10) / 10} GiB` : null);
+
+const VM_COLUMNS = [
+  { header: "NAME", get: (vm) => vm.name },
+  { header: "STATUS", get: (vm) => vm.status },
+  { header: "VCPU", get: (vm) => vm.vcpu, right: true },
+  { header: "MEMORY", get: (vm) => gib(vm.memory), right: true },
+  { header: "CLUSTER", get: (vm) => vm.cluster?.name },
+  { header: "HOST", get: (vm) => vm.host?.name },
+  { header: "IPS", get: (vm) => vm.ips },
+  { header: "ID", get: (vm) => vm.id },
+];
+
+async function vms(ctx) {
+  const { values } = ctx;
+  const body = {};
+  if (values.where !== undefined) {
+    body.where = await jsonArgument(values.where, "--where");
+    if (!body.where || typeof body.where !== "object" || Array.isArray(body.where)) throw usage("--where needs a JSON object (a VmWhereInput)");
+  }
+  if (values["order-by"] !== undefined) {
+    if (!/^[A-Za-z0-9_]+_(ASC|DESC)$/.test(values["order-by"])) throw usage("--order-by needs FIELD_ASC or FIELD_DESC, e.g. name_ASC");
+    body.orderBy = values["order-by"];
+  }
+  const limit = positiveInteger(values.limit, "--limit") ?? 100;
+  const pageSize = positiveInteger(values["page-size"], "--page-size");
+  if (values.all && values.limit !== undefined) throw usage("--all and --limit exclude each other");
+  if (pageSize !== undefined && !values.all) throw usage("--page-size only applies to --all");
+  return withConnection(ctx, { need: "any" }, async (client) => {
+    let items;
+    let more = false;
+    if (values.all) {
+      const bar = new ProgressBar("VMs");
+      items = [];
+      const options = { signal: ctx.signal, onProgress: ({ loaded, total }) => bar.update(loaded, total, "VMs") };
+      if (pageSize !== undefined) options.pageSize = pageSize;
+      try {
+        for await (const vm of paginate(client, "get-vms", body, options)) items.push(vm);
+      } finally {
+        bar.done();
+      }
+    } else {
+      const page = await client.call("get-vms", { ...body, first: limit + 1 }, { signal: ctx.signal });
+      items = page.slice(0, limit);
+      more = page.length > limit;
+    }
+    if (wantsJson(ctx)) ctx.out(json(items));
+    else if (items.length === 0) ctx.err("no VMs match\n");
+    else ctx.out(table(VM_COLUMNS, items));
+    if (more) ctx.err(`note: more VMs match than the ${limit} shown: use --all, or --limit N\n`);
+  });
+}
+
+// ---- wait -------------------------------------------------------------------------------------
+
+function taskIdsIn(value, into) {
+  if (Array.isArray(value)) value.forEach((v) => taskIdsIn(v, into));
+  else if (value && typeof value === "object") {
+    if (typeof value.task_id === "string") into.push(value.task_id);
+    else if (typeof value.id === "string" && typeof value.status === "string") into.push(value.id); // Task records
+  }
+  return into;
+}
+
+async function wait(ctx, args) {
+  let ids = args;
+  if (args.length === 1 && args[0] === "-") {
+    const text = await readStdin();
+    let parsed;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    ids = parsed === undefined ? text.split(/\s+/).filter(Boolean) : typeof parsed === "string" ? [parsed] : taskIdsIn(parsed, []);
+    if (!ids.length) throw usage("wait -: no task ids on standard input (a mutation without tasks has nothing to wait for)");
+  } else if (args.includes("-")) {
+    throw usage("wait: `-` (task ids from standard input) must be the only argument");
+  }
+  ids = [...new Set(ids)];
+  const bad = ids.find((id) => !/^[A-Za-z0-9_-]{1,128}$/.test(id));
+  if (bad !== undefined) throw usage("wait: a task id is made of letters, digits, - and _");
+  const options = { signal: ctx.signal };
+  if (ctx.values.interval !== undefined) options.intervalMs = parseDuration(ctx.values.interval, "--interval");
+  if (ctx.values["wait-timeout"] !== undefined) options.timeoutMs = parseDuration(ctx.values["wait-timeout"], "--wait-timeout");
+  const { CloudTowerError } = await loadPackage();
+  return withConnection(ctx, { need: "any" }, async (client) => {
+    const bar = new ProgressBar(ids.length === 1 ? "task" : "tasks");
+    options.onProgress = (progress) => {
+      const { done, total } = progressOf(progress, ids.length);
+      bar.update(done, total, "done");
+    };
+    let tasks;
+    try {
+      tasks = await waitForTasks(client, ids, options, CloudTowerError);
+    } finally {
+      bar.done();
+    }
+    if (wantsJson(ctx)) ctx.out(json(tasks));
+    else {
+      for (const t of Array.isArray(tasks) ? tasks : []) {
+        ctx.out(`${t.id}  ${t.status}${t.description ? `  ${t.description}` : ""}\n`);
+      }
+    }
+  });
+}
+
+/** How many of the tasks are done, from whatever the package's onProgress reports. */
+function progressOf(progress, count) {
+  if (typeof progress?.done === "number") return { done: progress.done, total: progress.total ?? count };
+  if (typeof progress?.finished === "number") return { done: progress.finished, total: progress.total ?? count };
+  if (Array.isArray(progress?.tasks)) {
+    return { done: progress.tasks.filter((t) => t.status === "SUCCESSED" || t.status === "FAILED").length, total: count };
+  }
+  return { done: 0, total: count };
+}
+
+// ---- exec -------------------------------------------------------------------------------------
+
+const CHILD_DROPS = ["CLOUDTOWER_TOKEN", "CLOUDTOWER_USERNAME", "CLOUDTOWER_PASSWORD"];
+
+function runChild(ctx, command, env) {
+  return new Promise((resolve) => {
+    let child;
+    let settled = false;
+    const finish = (outcome) => {
+      if (settled) return;
+      settled = true;
+      resolve(outcome);
+    };
+    try {
+      child = spawn(command[0], command.slice(1), { stdio: "inherit", env });
+    } catch (error) {
+      finish({ spawnError: error });
+      return;
+    }
+    ctx.signalHandler = (signal) => {
+      ctx.interruption ??= signal;
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    };
+    child.once("error", (error) => finish({ spawnError: error }));
+    child.once("exit", (code, signal) => finish({ code, signal }));
+  });
+}
+
+async function exec(ctx, command) {
+  if (!ctx.values["temporary-key"]) {
+    throw usage("`cloudtower exec` needs --temporary-key (a key issued for the command and revoked when it ends)");
+  }
+  if (!command.length) throw usage("`cloudtower exec` needs a command after --, e.g. cloudtower exec --temporary-key -- ./deploy.sh");
+  const name = ctx.values.name ?? `cloudtower-exec-${hostname().split(".")[0]}-${process.pid}`;
+  // Until the command runs, a signal only stops the CLI from starting it.
+  ctx.signalHandler = (signal) => {
+    ctx.interruption ??= signal;
+  };
+  const connection = await connect(ctx, { need: "token" });
+  const { client } = connection;
+  let key = null;
+  let outcome;
+  let revokeError = null;
+  try {
+    key = await client.createApiKey({ name });
+    const env = { ...ctx.environment };
+    for (const variable of CHILD_DROPS) delete env[variable];
+    env.CLOUDTOWER_API_KEY = key.key;
+    env.CLOUDTOWER_ENDPOINT = client.endpoint;
+    if (ctx.interruption) outcome = { signal: ctx.interruption, notStarted: true };
+    else outcome = await runChild(ctx, command, env);
+  } finally {
+    // From here on signals only postpone the exit: the key must be revoked first.
+    ctx.signalHandler = (signal) => {
+      ctx.interruption ??= signal;
+      ctx.err(`cloudtower: ${signal} received: revoking the temporary key first\n`);
+    };
+    if (key) {
+      try {
+        await client.deleteApiKey(key.key);
+      } catch (error) {
+        revokeError = error;
+      }
+    }
+    await connection.close();
+  }
+  if (revokeError) {
+    const error = new CliError(
+      revokeError.code,
+      `the temporary API key "${key.name}" (id ${key.id}) could not be revoked and is still valid: delete it in the CloudTower ` +
+        `console; ${revokeError.message}`,
+      { requestId: revokeError.requestId, operation: revokeError.operation, status: revokeError.status },
+    );
+    throw error;
+  }
+  if (outcome.spawnError) {
+    const code = outcome.spawnError.code;
+    if (code === "ENOENT") throw new CliError("COMMAND_NOT_FOUND", `cannot run ${command[0]}: command not found (the temporary key was revoked)`);
+    throw new CliError("COMMAND_NOT_EXECUTABLE", `cannot run ${command[0]}: ${code ?? outcome.spawnError.message} (the temporary key was revoked)`);
+  }
+  if (outcome.notStarted) throw new CliError("INTERRUPTED", `interrupted by ${outcome.signal} before the command started (the temporary key was revoked)`, { exitCode: 128 + (constants.signals[outcome.signal] ?? 0) });
+  if (outcome.signal) return 128 + (constants.signals[outcome.signal] ?? 0);
+  ctx.interruption = null; // the command's own status wins: it has handled the signal
+  return outcome.code;
+}
+
+export const COMMANDS = {
+  login: { options: ["print-token"], args: [0, 0], run: login },
+  "key create": { options: ["name", "output", "force"], args: [0, 0], run: keyCreate },
+  "key delete": { options: ["stdin"], args: [0, 1], run: keyDelete },
+  "key list": { options: [], args: [0, 0], run: keyList },
+  "key rotate": { options: ["stdin", "name", "output", "force"], args: [0, 1], run: keyRotate },
+  call: { options: ["body"], args: [1, 1], run: call },
+  vms: { options: ["where", "order-by", "all", "limit", "page-size"], args: [0, 0], run: vms },
+  wait: { options: ["interval", "wait-timeout"], args: [1, Infinity], run: wait },
+  exec: { options: ["temporary-key", "name"], args: [0, Infinity], run: exec },
+};

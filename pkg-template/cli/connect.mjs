@@ -1,0 +1,180 @@
+// Endpoint, credentials and TLS for the cloudtower CLI: builds a CloudTowerClient of the package
+// itself (no second HTTP client), from the environment and the global options.
+
+import { readFileSync } from "node:fs";
+import { CliError, usage, io } from "./errors.mjs";
+import { promptHidden } from "./terminal.mjs";
+
+let packagePromise;
+/** The package's own Node entry, loaded on first use (so --help never compiles the wasm). */
+export function loadPackage() {
+  packagePromise ??= import("../index.mjs");
+  return packagePromise;
+}
+
+const env = (name, environment) => {
+  const value = environment[name];
+  return typeof value === "string" && value !== "" ? value : undefined;
+};
+
+/** `500ms`, `30s`, `5m`, `1h`, or a bare number of seconds → milliseconds. */
+export function parseDuration(text, flag) {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(String(text).trim());
+  if (!match) throw usage(`${flag} needs a duration such as 500ms, 30s, 5m or a number of seconds`);
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? "s"];
+  const ms = Math.round(Number(match[1]) * factor);
+  if (ms < 1) throw usage(`${flag} must be at least 1ms`);
+  return ms;
+}
+
+export const SOURCES = ["LOCAL", "LDAP", "AUTHN"];
+
+/**
+ * Which credential the environment holds, for a command that needs `need`:
+ * "any" (API key, token or password), "optional" (the same, or none), "token" (managing keys: an
+ * API key cannot; a token or a password login) or "password" (a password login only).
+ */
+export function resolveCredential(environment, need, command) {
+  const apiKey = env("CLOUDTOWER_API_KEY", environment);
+  const token = env("CLOUDTOWER_TOKEN", environment);
+  const username = env("CLOUDTOWER_USERNAME", environment);
+  const password = env("CLOUDTOWER_PASSWORD", environment);
+  if (password !== undefined && username === undefined) {
+    throw usage("CLOUDTOWER_PASSWORD is set but CLOUDTOWER_USERNAME is not: set both");
+  }
+  if (need === "password") {
+    if (username) return { kind: "password", username, password, label: `CLOUDTOWER_USERNAME=${username}` };
+    throw usage(`\`cloudtower ${command}\` needs a password login: set CLOUDTOWER_USERNAME (and CLOUDTOWER_PASSWORD, or be prompted)`);
+  }
+  if ((need === "any" || need === "optional") && apiKey) return { kind: "apiKey", secret: apiKey, label: "CLOUDTOWER_API_KEY" };
+  if (token) return { kind: "token", secret: token, label: "CLOUDTOWER_TOKEN" };
+  if (username) return { kind: "password", username, password, label: `CLOUDTOWER_USERNAME=${username}` };
+  if (need === "token" && apiKey) {
+    throw usage(
+      `\`cloudtower ${command}\` needs a token or a password login: CloudTower does not let an API key ` +
+        "issue or revoke keys. Set CLOUDTOWER_USERNAME (and CLOUDTOWER_PASSWORD, or be prompted) or CLOUDTOWER_TOKEN",
+    );
+  }
+  if (need === "optional") return { kind: "none", label: "none" };
+  throw usage(
+    "no credentials: set CLOUDTOWER_API_KEY, or CLOUDTOWER_TOKEN, or CLOUDTOWER_USERNAME (with CLOUDTOWER_PASSWORD, " +
+      "or be prompted for the password on a terminal)",
+  );
+}
+
+/**
+ * The `fetch` the client uses: the global one, or undici's with a TLS agent for --insecure /
+ * --ca (undici is imported only then). `onLoginToken` sees the token of a login answer: the
+ * package's login() keeps its token private, and `login --print-token` needs it.
+ */
+export async function makeFetch({ insecure, ca, onLoginToken }) {
+  let base = globalThis.fetch;
+  let close = async () => {};
+  if (insecure && ca) throw usage("--insecure and --ca exclude each other: --ca verifies, --insecure does not");
+  if (insecure || ca) {
+    let connect;
+    if (ca) {
+      let pem;
+      try {
+        pem = readFileSync(ca, "utf8");
+      } catch (error) {
+        throw io(`--ca: cannot read ${ca}: ${error.code ?? error.message}`);
+      }
+      if (!pem.includes("-----BEGIN CERTIFICATE-----")) throw io(`--ca: ${ca} holds no PEM certificate`);
+      connect = { ca: pem };
+    } else {
+      connect = { rejectUnauthorized: false };
+    }
+    let undici;
+    try {
+      undici = await import("undici");
+    } catch (error) {
+      throw new CliError("UNSUPPORTED", `--insecure and --ca need the undici package, a dependency of cloudtower-wasm: ${error.message}`);
+    }
+    const dispatcher = new undici.Agent({ connect });
+    base = (url, init) => undici.fetch(url, { ...init, dispatcher });
+    close = () => dispatcher.close().catch(() => {});
+  }
+  if (typeof base !== "function") throw new CliError("UNSUPPORTED", "this Node.js has no global fetch: Node 18 or later is needed");
+  const fetch = onLoginToken
+    ? async (url, init) => {
+        const response = await base(url, init);
+        if (/\/v2\/api\/login$/.test(new URL(url).pathname) && response.ok) {
+          try {
+            const token = JSON.parse(await response.clone().text())?.data?.token;
+            if (typeof token === "string" && token !== "") onLoginToken(token);
+          } catch {
+            // not JSON: the package reports it
+          }
+        }
+        return response;
+      }
+    : base;
+  return { fetch, close };
+}
+
+/**
+ * Connects: a client of the package with the environment's credential (logging in when it is a
+ * username and password). `need`: see resolveCredential, or "none". The returned `close()` ends a session
+ * the CLI opened itself (logout) unless `keepSession`, and releases the TLS agent.
+ */
+export async function connect(ctx, { need = "any", onLoginToken, keepSession = false } = {}) {
+  const { values, environment, command } = ctx;
+  const endpoint = values.endpoint ?? env("CLOUDTOWER_ENDPOINT", environment);
+  if (!endpoint) throw usage("no endpoint: pass --endpoint URL or set CLOUDTOWER_ENDPOINT");
+  const source = values.source ?? env("CLOUDTOWER_SOURCE", environment);
+  if (source !== undefined && !SOURCES.includes(source)) throw usage(`--source must be one of ${SOURCES.join(", ")}`);
+  const credential = need === "none" ? { kind: "none", label: "none" } : resolveCredential(environment, need, command);
+  ctx.credentialKind = credential.label;
+  const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout, "--timeout");
+  if (values.insecure) process.stderr.write("warning: --insecure: the server's TLS certificate is not verified\n");
+  const transport = await makeFetch({ insecure: values.insecure, ca: values.ca, onLoginToken });
+  ctx.tlsOptionsUsed = Boolean(values.insecure || values.ca);
+  const { CloudTowerClient } = await loadPackage();
+  const options = { endpoint, fetch: transport.fetch };
+  if (values.language !== undefined) options.language = values.language;
+  if (timeoutMs !== undefined) options.timeoutMs = timeoutMs;
+  if (credential.kind === "apiKey") options.apiKey = credential.secret;
+  if (credential.kind === "token") options.token = credential.secret;
+  let client;
+  try {
+    client = new CloudTowerClient(options);
+  } catch (error) {
+    await transport.close();
+    throw error;
+  }
+  let loggedIn = false;
+  const close = async () => {
+    if (loggedIn && !keepSession) {
+      try {
+        await client.logout();
+      } catch (error) {
+        process.stderr.write(`warning: could not end the login session: [${error.code}] ${error.message}\n`);
+      }
+    }
+    await transport.close();
+  };
+  if (credential.kind === "password") {
+    try {
+      const password = credential.password ?? (await askPassword(credential.username, client.endpoint));
+      const login = { username: credential.username, password };
+      if (source !== undefined) login.source = source;
+      await client.login(login);
+      loggedIn = true;
+    } catch (error) {
+      await transport.close();
+      throw error;
+    }
+  }
+  return { client, credential, close };
+}
+
+function askPassword(username, endpoint) {
+  if (!process.stdin.isTTY) {
+    throw usage(
+      "CLOUDTOWER_USERNAME is set but CLOUDTOWER_PASSWORD is not, and standard input is not a terminal to prompt on: " +
+        "set CLOUDTOWER_PASSWORD, or use CLOUDTOWER_API_KEY",
+    );
+  }
+  return promptHidden(`Password for ${username} at ${endpoint}: `);
+}

@@ -1,0 +1,223 @@
+// Help texts of the cloudtower CLI. Every command has usage, options, environment, examples
+// and the exit statuses.
+
+import { EXIT_CODE_MEANINGS } from "./errors.mjs";
+
+export const GLOBAL_OPTIONS_HELP = `Global options (every command):
+  --endpoint URL        CloudTower address, e.g. https://tower.example.com (or CLOUDTOWER_ENDPOINT)
+  --source SOURCE       user source of a password login: LOCAL (default), LDAP or AUTHN
+                        (or CLOUDTOWER_SOURCE); LDAP finds the directory's auth_config_id itself
+  --language LANG       content-language of the requests: en-US (default), zh-CN or *
+  --timeout DURATION    deadline of each HTTP request (default 30s); 500ms, 30s, 5m or seconds
+  --ca FILE             trust the CA certificate(s) in this PEM file (self-signed appliances)
+  --insecure            do not verify the server's TLS certificate (prefer --ca)
+  --json                JSON output, and errors as one JSON object on stderr
+  -h, --help            help of the command`;
+
+export const ENVIRONMENT_HELP = `Environment (credentials are never accepted as command-line options):
+  CLOUDTOWER_ENDPOINT   the CloudTower address (--endpoint wins)
+  CLOUDTOWER_API_KEY    an API key: used first, except by the commands that manage keys
+  CLOUDTOWER_TOKEN      a login token (CloudTower tokens live until logout)
+  CLOUDTOWER_USERNAME   log in with this user name and CLOUDTOWER_PASSWORD; without
+  CLOUDTOWER_PASSWORD   CLOUDTOWER_PASSWORD the password is prompted for (no echo) when standard
+                        input is a terminal. The CLI logs such a session out when it is done.
+  CLOUDTOWER_SOURCE     as --source
+  Precedence: CLOUDTOWER_API_KEY, then CLOUDTOWER_TOKEN, then CLOUDTOWER_USERNAME. \`key create\`,
+  \`key delete\`, \`key rotate\` and \`exec\` need a token or a password login (CloudTower does not
+  let an API key manage keys) and ignore CLOUDTOWER_API_KEY.`;
+
+const pad = (text, width) => String(text).padEnd(width);
+export const EXIT_CODES_HELP = `Exit status:
+${EXIT_CODE_MEANINGS.map(([status, code, meaning]) => `  ${pad(status, 6)}${pad(code, 17)}${meaning}`).join("\n")}
+  Errors are printed on stderr as one line, \`error [CODE] message (request id …)\`, or with
+  --json as {"error": {"code", "exitCode", "message", "status", "requestId", "operation", ...}}.`;
+
+const SECRETS_HELP = `Secrets on the command line: the process list is readable by every user of the machine and
+shells keep a history, so --password, --token, --api-key, --key and the like are refused (exit
+2) with the environment variable to use instead; a --body, --where given inline that holds a
+password, token or secret field is refused too (use --body - or --body @FILE).
+\`key delete\` and \`key rotate\` take the key to revoke from standard input with --stdin (a hidden
+prompt on a terminal). A key given as a positional argument is still accepted there, because
+those commands exist to make that key worthless: it is revoked at once, with a warning that it
+was exposed; if revoking fails, the warning says so and tells how to revoke it safely.`;
+
+export const MAIN_HELP = `cloudtower: the command line of cloudtower-wasm, a CloudTower API-key client
+
+Usage: cloudtower <command> [options]
+       npx cloudtower-wasm <command> [options]
+
+Commands:
+  login                          check the credentials and print who you are
+  key create --name NAME         issue an API key; prints the key alone on stdout
+  key delete --stdin | KEY       revoke API keys (read from standard input)
+  key list                       list API keys (never their secrets)
+  key rotate --stdin --name NAME replace a key: issue NAME, check it, revoke the old one
+  call OPERATION [--body JSON]   call any v2 operation of the CloudTower 4.6.0 API
+  vms [--where JSON] [--all]     list VMs: a table on a terminal, else JSON
+  wait TASK_ID...                wait for tasks, with a progress bar; fails if one FAILED
+  exec --temporary-key -- CMD    run CMD with a fresh API key that is revoked when CMD ends
+  help [COMMAND]                 this help, or a command's
+
+Run \`cloudtower <command> --help\` for a command's options and examples.
+
+${GLOBAL_OPTIONS_HELP}
+  --version             print the version of cloudtower-wasm
+
+${ENVIRONMENT_HELP}
+
+${SECRETS_HELP}
+
+Examples:
+  export CLOUDTOWER_ENDPOINT=https://tower.example.com CLOUDTOWER_USERNAME=admin
+  cloudtower login                                  # prompts for the password
+  KEY=$(cloudtower key create --name ci)            # the key alone on stdout
+  CLOUDTOWER_API_KEY=$KEY cloudtower vms --where '{"status": "RUNNING"}'
+  printf '%s\\n' "$KEY" | cloudtower key delete --stdin
+  cloudtower exec --temporary-key --name nightly -- ./backup.sh
+
+${EXIT_CODES_HELP}
+`;
+
+const section = (usageLine, description, options, examples) =>
+  `Usage: ${usageLine}
+
+${description}
+${options ? `\nOptions:\n${options}\n` : ""}
+${GLOBAL_OPTIONS_HELP}
+
+${ENVIRONMENT_HELP}
+
+Examples:
+${examples}
+
+${EXIT_CODES_HELP}
+`;
+
+export const COMMAND_HELP = {
+  login: section(
+    "cloudtower login [--print-token]",
+    `Checks the credentials of the environment and prints the user they belong to (name, source,
+roles). With a username and password it logs in, prints, and logs the session out again.
+Nothing secret is printed unless --print-token is given.`,
+    `  --print-token         print the new login token alone on stdout (the user goes to stderr);
+                        needs CLOUDTOWER_USERNAME: that session is not logged out. Anyone with
+                        the token acts as you until it is logged out: prefer an API key`,
+    `  CLOUDTOWER_USERNAME=admin cloudtower login --endpoint https://tower.example.com
+  CLOUDTOWER_API_KEY=$KEY cloudtower login --json
+  export CLOUDTOWER_TOKEN=$(cloudtower login --print-token)`,
+  ),
+  "key create": section(
+    "cloudtower key create --name NAME [--output FILE [--force]]",
+    `Issues an API key with the permissions of the logged-in user and prints the key alone,
+followed by a newline, on stdout: KEY=$(cloudtower key create --name ci) works. CloudTower
+shows a key only once. Needs a token or a password login.`,
+    `  --name NAME           name of the key (required)
+  --output FILE         write the key to FILE instead of stdout, created with mode 0600
+                        (O_EXCL: an existing FILE is refused)
+  --force               replace an existing FILE (written to a new 0600 file, then renamed
+                        over it: the key never lands in the old file's permissions)`,
+    `  KEY=$(cloudtower key create --name ci)
+  cloudtower key create --name ci --output ~/.config/ci.key
+  cloudtower key create --name ci --json           # {"id", "name", "roles", "key"}`,
+  ),
+  "key delete": section(
+    "cloudtower key delete --stdin\n       cloudtower key delete KEY   (accepted, with a warning: see below)",
+    `Revokes API keys; requests carrying them are refused from then on. With --stdin the keys are
+read from standard input, one per line (a hidden prompt on a terminal), so they never appear in
+the process list or the shell history. A key given as the positional KEY has been exposed on
+the command line already: it is revoked at once and a warning says so (if revoking fails, the
+warning says the exposed key is still valid). Revoking a key that no longer exists succeeds with
+"already revoked". Needs a token or a password login. Prints the id of each key revoked.`,
+    `  --stdin               read the keys from standard input, one per line`,
+    `  printf '%s\\n' "$KEY" | cloudtower key delete --stdin
+  cloudtower key delete --stdin < old-keys.txt
+  cloudtower key delete --stdin                    # prompts: API key (input hidden)`,
+  ),
+  "key list": section(
+    "cloudtower key list",
+    `Lists the API keys the credential can see (id, name, user, roles), never their secrets: a
+table on a terminal, JSON otherwise or with --json. Servers without the list query answer
+UNSUPPORTED (exit 15).`,
+    "",
+    `  cloudtower key list
+  cloudtower key list --json | jq -r '.[].name'`,
+  ),
+  "key rotate": section(
+    "cloudtower key rotate --stdin --name NAME [--output FILE [--force]]\n       cloudtower key rotate KEY --name NAME   (accepted, with a warning)",
+    `Replaces a key: issues a new key named NAME, checks that it works, then revokes the old key.
+Prints the new key alone on stdout (like key create). If a step fails the old key stays
+valid and the error names the step. The old key is read with --stdin (one line; a hidden prompt
+on a terminal); given as the positional KEY it has been exposed on the command line: it is
+revoked by the rotation anyway, with a warning. Needs a token or a password login.`,
+    `  --stdin               read the old key from standard input
+  --name NAME           name of the new key (required)
+  --output FILE         write the new key to FILE (mode 0600, O_EXCL) instead of stdout
+  --force               replace an existing FILE`,
+    `  NEW=$(printf '%s\\n' "$OLD" | cloudtower key rotate --stdin --name ci-2024-06)
+  cloudtower key rotate --stdin --name ci --output ci.key --force < ci.key`,
+  ),
+  call: section(
+    "cloudtower call OPERATION [--body JSON | --body @FILE | --body -]",
+    `Calls any v2 operation of the CloudTower 4.6.0 API (POST /v2/api/OPERATION, or GET for
+get-version) and prints the JSON answer on stdout. Unknown operation names are refused with a
+suggestion. \`call login\` is refused: use \`cloudtower login\`, which keeps the token private.`,
+    `  --body JSON           the request body, inline
+  --body @FILE          the request body from FILE
+  --body -              the request body from standard input
+                        (an inline body holding a password/token/secret field is refused)`,
+    `  cloudtower call get-version
+  cloudtower call get-clusters --body '{"where": {"name_contains": "prod"}}'
+  cloudtower call start-vm --body '{"where": {"name": "web-1"}}' | cloudtower wait -
+  cloudtower call create-vm --body @vm.json`,
+  ),
+  vms: section(
+    "cloudtower vms [--where JSON] [--order-by FIELD_ASC|FIELD_DESC] [--limit N | --all]",
+    `Lists VMs (get-vms): a table on a terminal, JSON when stdout is not a terminal or with
+--json. Without --all, the first --limit VMs (default 100) are shown and stderr tells when more
+match. --all pages through every VM, with a progress bar on stderr when stderr is a terminal.`,
+    `  --where JSON          a VmWhereInput filter, e.g. '{"status": "RUNNING"}' (also @FILE or -)
+  --order-by ORDER      one VmOrderByInput value, e.g. name_ASC, memory_DESC
+  --limit N             at most N VMs (default 100)
+  --all                 every matching VM, page by page
+  --page-size N         VMs per request with --all (default: the package's)`,
+    `  cloudtower vms
+  cloudtower vms --where '{"name_contains": "db"}' --order-by name_ASC
+  cloudtower vms --all --json > vms.json`,
+  ),
+  wait: section(
+    "cloudtower wait TASK_ID... | cloudtower wait -",
+    `Waits until every task is SUCCESSED or FAILED, with a progress bar on stderr (when it is a
+terminal). Exits 0 when all succeeded; exits 17 (TASK_FAILED) when any FAILED, printing each
+failed task's error_code and error_message. \`-\` reads task ids, or the JSON answer of a
+mutation (task_id fields), from standard input. Prints the final tasks: a list on a
+terminal, JSON otherwise or with --json.`,
+    `  --interval DURATION   time between polls (default: the package's)
+  --wait-timeout DURATION  give up after this long (exit 5, TIMEOUT; default: the package's)`,
+    `  cloudtower wait cmwy130uq0000yb62esrv3fzk
+  cloudtower call shutdown-vm --body '{"where": {"name_starts_with": "test-"}}' | cloudtower wait -`,
+  ),
+  exec: section(
+    "cloudtower exec --temporary-key [--name NAME] -- COMMAND [ARGS...]",
+    `Issues an API key, runs COMMAND with CLOUDTOWER_API_KEY and CLOUDTOWER_ENDPOINT in its
+environment (CLOUDTOWER_TOKEN, CLOUDTOWER_USERNAME and CLOUDTOWER_PASSWORD are removed from it),
+and revokes the key when COMMAND ends: on success, on failure, and on Ctrl-C or SIGTERM,
+which are forwarded to COMMAND; the CLI waits for it, revokes, then exits. Exits with
+COMMAND's status (128+N if a signal N killed it). If revoking fails, the error is printed and the
+exit status is the error's. Needs a token or a password login.`,
+    `  --temporary-key       required: the mode of exec (a key for the command's lifetime)
+  --name NAME           name of the key (default cloudtower-exec-HOST-PID)`,
+    `  cloudtower exec --temporary-key -- terraform apply
+  cloudtower exec --temporary-key --name nightly -- sh -c 'cloudtower vms --all --json > vms.json'`,
+  ),
+};
+COMMAND_HELP.key = `Usage: cloudtower key <create|delete|list|rotate> [options]
+
+  key create --name NAME [--output FILE]     issue an API key (printed alone on stdout)
+  key delete --stdin | KEY                   revoke keys
+  key list                                   list keys without their secrets
+  key rotate --stdin --name NAME             replace a key
+
+Run \`cloudtower key <subcommand> --help\` for details.
+
+${EXIT_CODES_HELP}
+`;

@@ -1,0 +1,189 @@
+// The cloudtower CLI: argument parsing (node:util parseArgs), dispatch, signals and error
+// reporting. Commands live in commands.mjs; they use the package's own client.
+
+import { parseArgs } from "node:util";
+import { constants } from "node:os";
+import { readFileSync } from "node:fs";
+import { CliError, usage, describeError, formatError, exitCodeOf } from "./errors.mjs";
+import { MAIN_HELP, COMMAND_HELP } from "./help.mjs";
+import { COMMANDS } from "./commands.mjs";
+
+const OPTIONS = {
+  endpoint: { type: "string" },
+  source: { type: "string" },
+  language: { type: "string" },
+  timeout: { type: "string" },
+  ca: { type: "string" },
+  insecure: { type: "boolean" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+  "print-token": { type: "boolean" },
+  name: { type: "string" },
+  output: { type: "string" },
+  force: { type: "boolean" },
+  stdin: { type: "boolean" },
+  body: { type: "string" },
+  where: { type: "string" },
+  "order-by": { type: "string" },
+  all: { type: "boolean" },
+  limit: { type: "string" },
+  "page-size": { type: "string" },
+  interval: { type: "string" },
+  "wait-timeout": { type: "string" },
+  "temporary-key": { type: "boolean" },
+};
+const GLOBAL = ["endpoint", "source", "language", "timeout", "ca", "insecure", "json", "help"];
+
+// Options that would carry a secret: refused before anything else, with what to use instead.
+const PROCESS_LIST =
+  "a command-line argument is visible to every user of this machine in the process list (ps) and stays in the shell history";
+const SECRET_OPTIONS = [
+  [/^(-p|--?(password|passwd|pass|pw))$/i, "set CLOUDTOWER_PASSWORD in the environment instead, or leave it unset to be prompted for it on a terminal"],
+  [/^--?(token|access-token|auth-token|bearer|session)$/i, "set CLOUDTOWER_TOKEN in the environment instead"],
+  [/^--?(api-?key|api_key|key|secret|credentials?|authorization)$/i,
+    "set CLOUDTOWER_API_KEY in the environment to use a key; `key delete --stdin` and `key rotate --stdin` read a key to revoke from standard input"],
+];
+
+function refuseSecretOptions(args) {
+  for (const arg of args) {
+    if (!arg.startsWith("-")) continue;
+    const option = arg.split("=")[0];
+    for (const [pattern, instead] of SECRET_OPTIONS) {
+      if (pattern.test(option)) throw usage(`${option} is refused: ${PROCESS_LIST}. ${instead[0].toUpperCase()}${instead.slice(1)}`);
+    }
+  }
+}
+
+/** argv → { command, values, positionals, rest }; never echoes an argument's value. */
+export function parseCommandLine(argv) {
+  const dash = argv.indexOf("--");
+  const own = dash === -1 ? argv : argv.slice(0, dash);
+  const rest = dash === -1 ? [] : argv.slice(dash + 1);
+  refuseSecretOptions(own);
+  let parsed;
+  try {
+    parsed = parseArgs({ args: own, options: OPTIONS, strict: true, allowPositionals: true });
+  } catch (error) {
+    if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      const option = /'(-[^'=]*)/.exec(error.message)?.[1] ?? "an option";
+      throw usage(`unknown option ${option}; see cloudtower --help`);
+    }
+    throw usage(error.message.replace(/\. To specify a positional.*$/s, ""));
+  }
+  const { values, positionals } = parsed;
+  let command = positionals[0];
+  let args = positionals.slice(1);
+  if (command === "key" && args.length > 0 && ["create", "delete", "list", "rotate"].includes(args[0])) {
+    command = `key ${args[0]}`;
+    args = args.slice(1);
+  }
+  return { command, values, args, rest, sawDash: dash !== -1 };
+}
+
+const shownName = (name) => (/^[a-z][a-z-]{0,30}$/.test(name) ? `"${name}"` : "(not shown)");
+
+function checkOptions(command, values) {
+  const allowed = new Set([...GLOBAL, ...COMMANDS[command].options]);
+  for (const name of Object.keys(values)) {
+    if (!allowed.has(name)) throw usage(`--${name} is not an option of \`cloudtower ${command}\`; see cloudtower ${command} --help`);
+  }
+}
+
+function version() {
+  try {
+    return JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+const signalNumber = (signal) => constants.signals[signal] ?? 0;
+
+/**
+ * Runs the CLI; resolves with the exit status (also set on process.exitCode).
+ * `io` is for tests only: { environment }.
+ */
+export async function main(argv, { environment = process.env } = {}) {
+  const dash = argv.indexOf("--");
+  const ctx = {
+    environment,
+    values: {},
+    json: (dash === -1 ? argv : argv.slice(0, dash)).includes("--json"),
+    command: null,
+    credentialKind: null,
+    tlsOptionsUsed: false,
+    interruption: null,
+    signalHandler: null,
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  };
+  process.stdout.on("error", (error) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0); // `cloudtower vms | head`
+  });
+
+  const controller = new AbortController();
+  ctx.signal = controller.signal;
+  const onSignal = (signal) => {
+    if (ctx.signalHandler) return ctx.signalHandler(signal);
+    if (ctx.interruption) process.exit(128 + signalNumber(signal)); // a second signal: at once
+    ctx.interruption = signal;
+    controller.abort();
+    setTimeout(() => process.exit(128 + signalNumber(signal)), 10_000).unref(); // cleanup's budget
+  };
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP"];
+  for (const signal of signals) process.on(signal, onSignal);
+
+  let status = 0;
+  try {
+    const { command, values, args, rest, sawDash } = parseCommandLine(argv);
+    ctx.values = values;
+    ctx.json = Boolean(values.json);
+    if (values.version && command === undefined) {
+      ctx.out(`${version()}\n`);
+    } else if (command === undefined || command === "help") {
+      const topic = command === "help" ? args.join(" ") : "";
+      if (topic && !COMMAND_HELP[topic]) throw usage(`no help for ${shownName(topic)}: see cloudtower --help`);
+      if (command === undefined && !values.help) {
+        ctx.err(MAIN_HELP);
+        throw usage("no command given");
+      }
+      ctx.out(topic ? COMMAND_HELP[topic] : MAIN_HELP);
+    } else if (command === "key" && !values.help) {
+      throw usage(`\`cloudtower key\` needs a subcommand: create, delete, list or rotate${args.length ? ` (got ${shownName(args[0])})` : ""}`);
+    } else if (values.help) {
+      const help = COMMAND_HELP[command];
+      if (!help) throw usage(`unknown command ${shownName(command)}; see cloudtower --help`);
+      ctx.out(help);
+    } else {
+      const spec = COMMANDS[command];
+      if (!spec) throw usage(`unknown command ${shownName(command)}; see cloudtower --help`);
+      ctx.command = command;
+      checkOptions(command, values);
+      let positional = args;
+      if (command !== "exec") positional = [...args, ...rest];
+      else if (!sawDash && args.length) positional = args;
+      else positional = rest;
+      const [min, max] = spec.args;
+      if (command !== "exec" && (positional.length < min || positional.length > max)) {
+        const expected = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
+        throw usage(`\`cloudtower ${command}\` takes ${expected} argument${max === 1 ? "" : "s"}, got ${positional.length}; see cloudtower ${command} --help`);
+      }
+      const result = await spec.run(ctx, positional);
+      status = typeof result === "number" ? result : 0;
+    }
+    if (ctx.interruption && status === 0) status = 128 + signalNumber(ctx.interruption);
+  } catch (error) {
+    let failure = error;
+    if (ctx.interruption && (error?.code === "ABORTED" || error?.code === "INTERRUPTED")) {
+      failure = new CliError("INTERRUPTED", `interrupted by ${ctx.interruption}`, { exitCode: 128 + signalNumber(ctx.interruption) });
+    }
+    const described = describeError(failure, ctx);
+    ctx.err(ctx.json ? `${JSON.stringify({ error: described })}\n` : `${formatError(described)}\n`);
+    status = exitCodeOf(failure);
+  } finally {
+    for (const signal of signals) process.off(signal, onSignal);
+  }
+  process.exitCode = status;
+  return status;
+}

@@ -1,0 +1,121 @@
+// Terminal helpers of the cloudtower CLI: hidden prompts, standard input, progress bars, tables.
+
+import { CliError, io } from "./errors.mjs";
+
+/**
+ * Reads one line from the terminal on stdin without echoing it: raw mode, read until Enter,
+ * restore. Backspace and Ctrl-U edit; Ctrl-C is an interruption (exit 130); Ctrl-D on an empty
+ * line is end of input. The prompt goes to stderr, so stdout stays clean for pipes.
+ */
+export function promptHidden(prompt, { stdin = process.stdin, stderr = process.stderr } = {}) {
+  if (!stdin.isTTY || typeof stdin.setRawMode !== "function") {
+    return Promise.reject(new CliError("USAGE", "cannot prompt: standard input is not a terminal"));
+  }
+  return new Promise((resolve, reject) => {
+    let value = "";
+    const wasRaw = stdin.isRaw;
+    const finish = (outcome) => {
+      stdin.off("data", onData);
+      stdin.setRawMode(wasRaw);
+      stdin.pause();
+      stderr.write("\n");
+      outcome();
+    };
+    const onData = (chunk) => {
+      const text = String(chunk);
+      if (text.startsWith("\u001b")) return; // an escape sequence (arrow keys, ...): ignored
+      for (const ch of text) {
+        if (ch === "\r" || ch === "\n") return finish(() => resolve(value));
+        if (ch === "\u0003") {
+          value = "";
+          return finish(() => reject(new CliError("INTERRUPTED", "interrupted", { exitCode: 130 })));
+        }
+        if (ch === "\u0004") {
+          if (value === "") return finish(() => reject(io("no input: end of input at the prompt")));
+          continue;
+        }
+        if (ch === "\u007f" || ch === "\b") value = Array.from(value).slice(0, -1).join("");
+        else if (ch === "\u0015") value = "";
+        else if (ch >= " ") value += ch;
+      }
+    };
+    // Raw mode (no echo) first, then the prompt: whatever is typed after the prompt is hidden.
+    stdin.setEncoding("utf8");
+    stdin.setRawMode(true);
+    stderr.write(prompt);
+    stdin.on("data", onData);
+    stdin.resume();
+  });
+}
+
+/** All of standard input as text (for `--stdin`, `--body -`). */
+export async function readStdin(stdin = process.stdin) {
+  const chunks = [];
+  try {
+    for await (const chunk of stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  } catch (error) {
+    throw io(`cannot read standard input: ${error.message}`);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * Secrets from standard input, one per non-empty line: hidden prompt on a terminal, else every
+ * line of the pipe or file. Surrounding whitespace is dropped.
+ */
+export async function readSecrets(what, { prompt, stdin = process.stdin } = {}) {
+  const text = stdin.isTTY ? await promptHidden(prompt ?? `${what} (input hidden): `) : await readStdin(stdin);
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  if (lines.length === 0) throw io(`no ${what} on standard input`);
+  return lines;
+}
+
+/** A progress bar on stderr, drawn only when stderr is a terminal; at most 10 redraws a second. */
+export class ProgressBar {
+  constructor(label, { stream = process.stderr, enabled = Boolean(stream.isTTY) } = {}) {
+    this.label = label;
+    this.stream = stream;
+    this.enabled = enabled;
+    this.lastDraw = 0;
+    this.drawn = false;
+  }
+
+  update(done, total, unit = "") {
+    if (!this.enabled) return;
+    const now = Date.now();
+    const complete = total !== undefined && total !== null && done >= total;
+    if (!complete && now - this.lastDraw < 100) return;
+    this.lastDraw = now;
+    const columns = this.stream.columns || 80;
+    let line;
+    if (typeof total === "number" && total > 0) {
+      const share = Math.min(1, done / total);
+      const counts = `${done}/${total}${unit ? ` ${unit}` : ""}`;
+      const width = Math.max(10, Math.min(40, columns - this.label.length - counts.length - 12));
+      const filled = Math.round(share * width);
+      line = `${this.label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${String(Math.floor(share * 100)).padStart(3)}% ${counts}`;
+    } else {
+      line = `${this.label} ${done}${unit ? ` ${unit}` : ""}`;
+    }
+    this.stream.write(`\r${line.slice(0, columns - 1)}\u001b[K`);
+    this.drawn = true;
+  }
+
+  /** Erases the bar (the result that follows is printed on a clean line). */
+  done() {
+    if (this.drawn) this.stream.write("\r\u001b[K");
+    this.drawn = false;
+  }
+}
+
+/** Renders rows as an aligned text table; long cells are shortened with "…". */
+export function table(columns, rows, { maxCell = 48 } = {}) {
+  const cell = (value) => {
+    const text = value === null || value === undefined || value === "" ? "-" : String(value);
+    return text.length > maxCell ? `${text.slice(0, maxCell - 1)}…` : text;
+  };
+  const cells = rows.map((row) => columns.map((c) => cell(c.get(row))));
+  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i].length)));
+  const line = (values) => values.map((v, i) => (columns[i].right ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join("  ").trimEnd();
+  return [line(columns.map((c) => c.header)), ...cells.map(line)].join("\n") + "\n";
+}
