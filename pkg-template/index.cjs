@@ -4,6 +4,10 @@ const wasm = require("./wasm/node.cjs");
 const { CloudTowerError, isCloudTowerError } = require("./error.cjs");
 
 wasm.__registerErrorClass(CloudTowerError);
+// wasm-bindgen cannot name a symbol-keyed method: make paginate() results async-iterable here.
+wasm.Paginator.prototype[Symbol.asyncIterator] = function asyncIterator() {
+  return this;
+};
 
 /** Nothing to do in Node; present so code shared with the browser build can always await it. */
 async function init() {}

@@ -52,7 +52,7 @@ pub struct Hooks {
     on_response: Option<Function>,
 }
 
-fn optional_function(value: JsValue, field: &str) -> Result<Option<Function>, Error> {
+pub fn optional_function(value: JsValue, field: &str) -> Result<Option<Function>, Error> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }

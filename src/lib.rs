@@ -7,6 +7,7 @@
 pub mod core;
 mod hooks;
 mod js;
+mod paginator;
 mod transport;
 
 use std::cell::RefCell;
@@ -32,15 +33,38 @@ use crate::core::request::{
 use crate::core::retry::{self, Failure, RetryPolicy};
 use crate::core::secret::{Credential, Secret};
 use crate::core::v2;
-use crate::hooks::Hooks;
+use crate::core::{paging, tasks};
+use crate::hooks::{optional_function, Hooks};
 use crate::js::{from_js, json_kind, parse_json, stringify, to_js, to_js_error};
+use crate::paginator::Paginator;
 use crate::transport::{Exchange, Transport};
+
+pub use crate::paginator::PaginateOptions;
 
 const DEFAULT_TIMEOUT_MS: u32 = 30_000;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_APPEND: &'static str = r#"
-import type { Operations, OperationName } from "../operations";
+import type { Operations, OperationName, Task } from "../operations";
+
+/** `get-*` operations that list items and have a `-connection` count: what paginate and count take. */
+export type ListingOperation = {
+  [K in OperationName]: `${K}-connection` extends OperationName
+    ? Operations[K]["response"] extends unknown[] ? K : never
+    : never;
+}[OperationName];
+/** The item type of a listing. */
+export type ListingItem<Op extends ListingOperation> = Operations[Op]["response"] extends (infer T)[] ? T : never;
+/** A listing's body without the paging fields, which paginate sets itself. */
+export type ListingBody<Op extends ListingOperation> = Omit<NonNullable<Operations[Op]["body"]>, "first" | "last" | "skip" | "after" | "before">;
+/** A mutation result that names its task. */
+export interface WithTaskLike { task_id: string | null; data?: unknown }
+
+/** Async iterator over a listing's items; `pages()` iterates page arrays instead. */
+export interface Paginator<T> extends AsyncIterableIterator<T> {
+  next(): Promise<IteratorResult<T, undefined>>;
+  pages(): AsyncIterableIterator<T[]>;
+}
 
 /** `"none"`, `"token"` (after login or withToken) or `"apiKey"`. Never the secret itself. */
 export type AuthKind = "none" | "token" | "apiKey";
@@ -63,6 +87,18 @@ export interface CloudTowerClient {
    * every path. Resolves with the callback's result.
    */
   withTemporaryApiKey<T>(options: CreateApiKeyOptions, callback: (client: CloudTowerClient) => T | Promise<T>): Promise<T>;
+  /**
+   * Iterates every item of a listing, one page in memory at a time:
+   * `for await (const vm of client.paginate("get-vms", { where }))`.
+   */
+  paginate<Op extends ListingOperation>(operation: Op, body?: ListingBody<Op> | null, options?: PaginateOptions): Paginator<ListingItem<Op>>;
+  /** The number of items `operation` would list for `where`, from its `-connection` twin. */
+  count<Op extends ListingOperation>(operation: Op, where?: ListingBody<Op>["where"] | null, options?: CallOptions): Promise<number>;
+  /**
+   * Waits until every task ended; resolves with the final tasks, rejects `TASK_FAILED`
+   * (with `failedTasks`) or `TIMEOUT`. Accepts task ids or the `WithTask` results of a mutation.
+   */
+  waitForTasks(tasks: string | string[] | WithTaskLike | WithTaskLike[], options?: WaitOptions): Promise<Task[]>;
 }
 "#;
 
@@ -126,6 +162,28 @@ pub struct CallOptions {
     /// Overrides the client's language for this call.
     #[tsify(optional)]
     pub language: Option<Language>,
+}
+
+/// `waitForTasks` options.
+#[derive(Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct WaitOptions {
+    /// Pause between polling rounds; default 1000 ms.
+    #[tsify(optional)]
+    pub interval_ms: Option<f64>,
+    /// Give up (code `TIMEOUT`) after this long; default 300000 ms.
+    #[tsify(optional)]
+    pub timeout_ms: Option<f64>,
+    #[tsify(optional, type = "AbortSignal")]
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub signal: JsValue,
+    /// Called after each round that found tasks still running.
+    #[tsify(
+        optional,
+        type = "(progress: { ended: number; total: number; progress: number }) => void"
+    )]
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub on_progress: JsValue,
 }
 
 #[derive(Deserialize, Tsify)]
@@ -449,33 +507,114 @@ impl CloudTowerClient {
     pub fn call(&self, operation: JsValue, body: JsValue, options: JsValue) -> Promise {
         let this = self.clone_handle();
         settle(this.secrets(), async move {
-            let name = operation
-                .as_string()
-                .ok_or_else(|| Error::invalid_argument("operation", "must be a string"))?;
-            let operation = operations::lookup(&name)?;
+            let operation = operation_argument(&operation)?;
             let call = this.call_settings(Some(options))?;
-            let credential = this.current_rc();
-            let request = v2::call_request(
-                &this.settings.endpoint,
-                &operation,
-                credential.secret(),
-                call.language,
-                stringify(&body, "body")?,
-            )?;
-            let exchange = this.send(&request, &call).await?;
-            if !(200..300).contains(&exchange.status) {
-                let text = String::from(&exchange.body);
-                return Err(core::response::error_from_status(
-                    operation.name,
-                    &response(&exchange, &text),
-                ));
-            }
+            let exchange = this
+                .v2_exchange(&operation, stringify(&body, "body")?, &call)
+                .await?;
             let value = parse_json(&exchange.body, operation.name)
                 .map_err(|e| with_exchange(e, &exchange))?;
             operation
                 .check_response_kind(json_kind(&value))
                 .map_err(|e| with_exchange(e, &exchange))?;
             Ok(value)
+        })
+    }
+
+    /// Pages through a `get-*` listing: `for await (const vm of client.paginate("get-vms", { where }))`.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn paginate(
+        &self,
+        operation: JsValue,
+        body: JsValue,
+        options: JsValue,
+    ) -> Result<Paginator, JsValue> {
+        Paginator::new(self.clone_handle(), &operation, &body, options)
+            .map_err(|e| to_js_error(e, None))
+    }
+
+    /// The number of items a `get-*` listing would return for `where` (its `-connection` count).
+    #[wasm_bindgen(skip_typescript)]
+    pub fn count(&self, operation: JsValue, filter: JsValue, options: JsValue) -> Promise {
+        let this = self.clone_handle();
+        settle(this.secrets(), async move {
+            let operation = operation_argument(&operation)?;
+            let filter = stringify(&filter, "where")?;
+            let body = filter.map(|filter| format!("{{\"where\":{filter}}}"));
+            let listing = paging::Listing::new(operation.name, body.as_deref(), None)?;
+            let call = this.call_settings(Some(options))?;
+            Ok((this.count_listing(&listing, &call).await? as f64).into())
+        })
+    }
+
+    /// Polls `get-tasks` (all ids in one request per round) until every task ended; rejects
+    /// `TASK_FAILED` with every failed task, or `TIMEOUT`.
+    #[wasm_bindgen(js_name = waitForTasks, skip_typescript)]
+    pub fn wait_for_tasks(&self, tasks: JsValue, options: JsValue) -> Promise {
+        let this = self.clone_handle();
+        settle(this.secrets(), async move {
+            let options: WaitOptions = match options.is_undefined() || options.is_null() {
+                true => WaitOptions::default(),
+                false => from_js(options, "options")?,
+            };
+            let interval_ms = options
+                .interval_ms
+                .map(|ms| validate_timeout("options.intervalMs", ms))
+                .transpose()?
+                .unwrap_or(tasks::DEFAULT_INTERVAL_MS);
+            let timeout_ms = options
+                .timeout_ms
+                .map(|ms| validate_timeout("options.timeoutMs", ms))
+                .transpose()?
+                .unwrap_or(tasks::DEFAULT_TIMEOUT_MS);
+            let on_progress = optional_function(options.on_progress, "options.onProgress")?;
+            let call = Call {
+                signal: signal_argument(options.signal)?,
+                ..this.call_settings(None)?
+            };
+            let ids = tasks::task_ids(&stringify(&tasks, "tasks")?.unwrap_or_default())?;
+            if ids.is_empty() {
+                return Ok(js_sys::Array::new().into());
+            }
+            let get_tasks = operations::lookup("get-tasks")?;
+            let mut waiter = tasks::Waiter::new(ids);
+            let deadline = js_sys::Date::now() + f64::from(timeout_ms);
+            loop {
+                let exchange = this
+                    .v2_exchange(&get_tasks, Some(tasks::poll_body(waiter.ids())), &call)
+                    .await?;
+                let text = String::from(&exchange.body);
+                match waiter
+                    .assess(&text)
+                    .map_err(|e| with_exchange(e, &exchange))?
+                {
+                    tasks::Round::Succeeded => return parse_json(&exchange.body, get_tasks.name),
+                    tasks::Round::Failed(failed) => {
+                        return Err(with_exchange(tasks::failure(failed), &exchange))
+                    }
+                    tasks::Round::Running {
+                        ended,
+                        total,
+                        progress,
+                    } => {
+                        if let Some(hook) = &on_progress {
+                            let report = to_js(
+                                &serde_json::json!({ "ended": ended, "total": total, "progress": progress }),
+                            )?;
+                            let _ = hook.call1(&JsValue::UNDEFINED, &report);
+                        }
+                    }
+                }
+                let remaining = deadline - js_sys::Date::now();
+                if remaining <= 0.0 {
+                    return Err(tasks::timed_out(&waiter, timeout_ms));
+                }
+                transport::sleep(
+                    remaining.min(f64::from(interval_ms)) as u32,
+                    call.signal.as_ref(),
+                )
+                .await?;
+            }
         })
     }
 
@@ -675,6 +814,40 @@ impl CloudTowerClient {
         Ok((exchange, text))
     }
 
+    /// Sends a v2 call; a non-2xx answer becomes the classified error.
+    async fn v2_exchange(
+        &self,
+        operation: &operations::Operation,
+        body: Option<String>,
+        call: &Call,
+    ) -> Result<Exchange, Error> {
+        let credential = self.current_rc();
+        let request = v2::call_request(
+            &self.settings.endpoint,
+            operation,
+            credential.secret(),
+            call.language,
+            body,
+        )?;
+        let exchange = self.send(&request, call).await?;
+        if !(200..300).contains(&exchange.status) {
+            let text = String::from(&exchange.body);
+            return Err(core::response::error_from_status(
+                operation.name,
+                &response(&exchange, &text),
+            ));
+        }
+        Ok(exchange)
+    }
+
+    async fn count_listing(&self, listing: &paging::Listing, call: &Call) -> Result<u64, Error> {
+        let exchange = self
+            .v2_exchange(&listing.connection, Some(listing.count_body()), call)
+            .await?;
+        let text = String::from(&exchange.body);
+        paging::parse_count(listing.connection.name, &text).map_err(|e| with_exchange(e, &exchange))
+    }
+
     async fn run_document<V: serde::Serialize, T>(
         &self,
         document: Document,
@@ -761,6 +934,23 @@ fn with_exchange(error: Error, exchange: &Exchange) -> Error {
     error
         .with_status(exchange.status)
         .with_request_id(exchange.request_id.clone())
+}
+
+fn operation_argument(value: &JsValue) -> Result<operations::Operation, Error> {
+    let name = value
+        .as_string()
+        .ok_or_else(|| Error::invalid_argument("operation", "must be a string"))?;
+    operations::lookup(&name)
+}
+
+fn signal_argument(value: JsValue) -> Result<Option<AbortSignal>, Error> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value
+        .dyn_into::<AbortSignal>()
+        .map(Some)
+        .map_err(|_| Error::invalid_argument("options.signal", "must be an AbortSignal"))
 }
 
 fn secret_argument(value: &JsValue, field: &str) -> Result<Secret, Error> {

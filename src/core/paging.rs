@@ -1,0 +1,331 @@
+//! Pagination and counting of `get-*` operations: which counting twin an operation has, how
+//! the next page is asked for, and when the end is reached.
+
+use serde_json::{Map, Value};
+
+use super::error::{Error, ErrorCode, Result};
+use super::operations::{lookup, JsonKind, Operation};
+
+/// How pages follow each other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// `first` + `after: <last id>`: stable while items are added or removed, but only in the
+    /// default order (by id), which is what the cursor refers to.
+    Cursor,
+    /// `first` + `skip`: used when the caller orders by another field, where an id cursor
+    /// does not mark a position in that order.
+    Skip,
+}
+
+/// The most a page may hold; CloudTower answers large pages slowly and the client holds one
+/// page at a time.
+pub const MAX_PAGE_SIZE: u32 = 1000;
+pub const DEFAULT_PAGE_SIZE: u32 = 100;
+
+/// A paginated listing: the operation, its counting twin and the caller's filter and order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Listing {
+    pub operation: Operation,
+    pub connection: Operation,
+    base: Map<String, Value>,
+    pub strategy: Strategy,
+    pub page_size: u32,
+}
+
+/// Where a paginated listing stands.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Progress {
+    pub loaded: u64,
+    pub last_id: Option<String>,
+    /// The `-connection` count, for progress reports.
+    pub total: Option<u64>,
+    pub done: bool,
+}
+
+impl Listing {
+    /// `body_json` may hold `where` and `orderBy`; paging fields belong to the paginator.
+    pub fn new(operation: &str, body_json: Option<&str>, page_size: Option<f64>) -> Result<Self> {
+        let operation = lookup(operation)?;
+        let connection = counting_twin(&operation)?;
+        let base = match body_json {
+            None => Map::new(),
+            Some(text) => match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(map)) => map,
+                _ => {
+                    return Err(Error::invalid_argument(
+                        "body",
+                        "must be an object such as { where, orderBy }",
+                    ))
+                }
+            },
+        };
+        if let Some(field) = ["first", "last", "skip", "after", "before"]
+            .iter()
+            .find(|f| base.contains_key(**f))
+        {
+            return Err(Error::invalid_argument(
+                &format!("body.{field}"),
+                "paginate() sets the paging fields itself; pass only where and orderBy (use call() for one page)",
+            ));
+        }
+        let page_size = match page_size {
+            None => DEFAULT_PAGE_SIZE,
+            Some(size)
+                if size.fract() == 0.0 && (1.0..=f64::from(MAX_PAGE_SIZE)).contains(&size) =>
+            {
+                size as u32
+            }
+            Some(_) => {
+                return Err(Error::invalid_argument(
+                    "options.pageSize",
+                    format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"),
+                ))
+            }
+        };
+        let ordered = base.get("orderBy").is_some_and(|order| !order.is_null());
+        Ok(Self {
+            operation,
+            connection,
+            strategy: if ordered {
+                Strategy::Skip
+            } else {
+                Strategy::Cursor
+            },
+            base,
+            page_size,
+        })
+    }
+
+    /// The JSON body of the next page. It asks for one item more than a page: whether that
+    /// item comes back tells if another page follows, so the end is found without an empty
+    /// last request.
+    pub fn page_body(&self, progress: &Progress) -> String {
+        let mut body = self.base.clone();
+        body.insert("first".into(), (self.page_size + 1).into());
+        match (self.strategy, &progress.last_id) {
+            (Strategy::Cursor, Some(id)) => {
+                body.insert("after".into(), id.clone().into());
+            }
+            (Strategy::Skip, _) if progress.loaded > 0 => {
+                body.insert("skip".into(), progress.loaded.into());
+            }
+            _ => {}
+        }
+        Value::Object(body).to_string()
+    }
+
+    /// The counting body: the same filter, no order, no paging.
+    pub fn count_body(&self) -> String {
+        let mut body = Map::new();
+        if let Some(filter) = self.base.get("where") {
+            body.insert("where".into(), filter.clone());
+        }
+        Value::Object(body).to_string()
+    }
+
+    /// How many of `received` items form the page (the rest is the look-ahead item).
+    pub fn page_len(&self, received: usize) -> usize {
+        received.min(self.page_size as usize)
+    }
+
+    /// Records an answer of `received` items whose last page item has id `last_id`.
+    pub fn advance(
+        &self,
+        progress: &mut Progress,
+        received: usize,
+        last_id: Option<String>,
+    ) -> Result<()> {
+        let page_size = self.page_size as usize;
+        if received > page_size + 1 {
+            return Err(Error::new(
+                ErrorCode::Decode,
+                format!(
+                    "{} returned {received} items when {} were asked for",
+                    self.operation.name,
+                    page_size + 1
+                ),
+            ));
+        }
+        if self.strategy == Strategy::Cursor && received > 0 && last_id.is_none() {
+            return Err(Error::new(
+                ErrorCode::Decode,
+                format!("{} returned an item without an id", self.operation.name),
+            ));
+        }
+        progress.loaded += self.page_len(received) as u64;
+        progress.last_id = last_id;
+        progress.done = received <= page_size;
+        Ok(())
+    }
+}
+
+/// `get-vms` → `get-vms-connection`, for operations that list items and have a counting twin.
+pub fn counting_twin(operation: &Operation) -> Result<Operation> {
+    let not_countable = || {
+        Error::invalid_argument(
+            "operation",
+            format!(
+                "{} is not a listing with a -connection twin, so it cannot be paginated or counted",
+                operation.name
+            ),
+        )
+    };
+    if !operation.is_read()
+        || operation.response != JsonKind::Array
+        || operation.name.ends_with("-connection")
+    {
+        return Err(not_countable());
+    }
+    lookup(&format!("{}-connection", operation.name)).map_err(|_| not_countable())
+}
+
+/// `{ "aggregate": { "count": n } }` → n.
+pub fn parse_count(operation: &str, body: &str) -> Result<u64> {
+    let value: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    value["aggregate"]["count"]
+        .as_f64()
+        .filter(|count| *count >= 0.0 && count.fract() == 0.0)
+        .map(|count| count as u64)
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::Decode,
+                format!("{operation}: the answer has no aggregate.count"),
+            )
+            .with_operation(operation)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(listing: &Listing, progress: &Progress) -> Value {
+        serde_json::from_str(&listing.page_body(progress)).unwrap()
+    }
+
+    #[test]
+    fn cursor_pages_follow_the_last_id() {
+        let listing = Listing::new(
+            "get-vms",
+            Some(r#"{"where":{"name_contains":"web"}}"#),
+            Some(2.0),
+        )
+        .unwrap();
+        assert_eq!(listing.strategy, Strategy::Cursor);
+        assert_eq!(listing.connection.name, "get-vms-connection");
+        let mut progress = Progress::default();
+        assert_eq!(
+            body(&listing, &progress),
+            serde_json::json!({"where": {"name_contains": "web"}, "first": 3})
+        );
+        assert_eq!(listing.page_len(3), 2);
+        listing
+            .advance(&mut progress, 3, Some("c2".into()))
+            .unwrap();
+        assert!(
+            !progress.done,
+            "the look-ahead item came back: another page follows"
+        );
+        assert_eq!(
+            body(&listing, &progress),
+            serde_json::json!({"where": {"name_contains": "web"}, "first": 3, "after": "c2"})
+        );
+        listing
+            .advance(&mut progress, 2, Some("c4".into()))
+            .unwrap();
+        assert!(
+            progress.done,
+            "no look-ahead item: this was the last page, and no empty request follows"
+        );
+        assert_eq!(progress.loaded, 4);
+        assert_eq!(listing.count_body(), r#"{"where":{"name_contains":"web"}}"#);
+    }
+
+    #[test]
+    fn ordered_listings_page_with_skip() {
+        let listing =
+            Listing::new("get-vms", Some(r#"{"orderBy":"name_DESC"}"#), Some(10.0)).unwrap();
+        assert_eq!(listing.strategy, Strategy::Skip);
+        let mut progress = Progress::default();
+        listing
+            .advance(&mut progress, 11, Some("z".into()))
+            .unwrap();
+        assert_eq!(
+            body(&listing, &progress),
+            serde_json::json!({"orderBy": "name_DESC", "first": 11, "skip": 10})
+        );
+        assert_eq!(listing.count_body(), "{}");
+    }
+
+    #[test]
+    fn an_exact_multiple_of_the_page_size_ends_on_its_last_full_page() {
+        let listing = Listing::new("get-vms", None, Some(5.0)).unwrap();
+        let mut progress = Progress::default();
+        listing.advance(&mut progress, 6, Some("a".into())).unwrap();
+        assert!(!progress.done);
+        listing.advance(&mut progress, 5, Some("b".into())).unwrap();
+        assert!(progress.done);
+        assert_eq!(progress.loaded, 10);
+        let mut empty = Progress::default();
+        listing.advance(&mut empty, 0, None).unwrap();
+        assert!(empty.done);
+    }
+
+    #[test]
+    fn refuses_what_cannot_be_paginated() {
+        for (operation, body, size) in [
+            ("start-vm", None, None),
+            ("get-vms-connection", None, None),
+            ("get-version", None, None),
+            ("get-vms", Some(r#"{"first":5}"#), None),
+            ("get-vms", Some(r#"{"after":"x"}"#), None),
+            ("get-vms", Some("[1]"), None),
+            ("get-vms", None, Some(0.0)),
+            ("get-vms", None, Some(1001.0)),
+            ("get-vms", None, Some(2.5)),
+        ] {
+            let error = Listing::new(operation, body, size).unwrap_err();
+            assert_eq!(
+                error.code,
+                ErrorCode::InvalidArgument,
+                "{operation} {body:?} {size:?}"
+            );
+        }
+        let listing = Listing::new("get-tasks", None, Some(1.0)).unwrap();
+        assert_eq!(
+            listing
+                .advance(&mut Progress::default(), 3, None)
+                .unwrap_err()
+                .code,
+            ErrorCode::Decode
+        );
+        assert_eq!(
+            listing
+                .advance(&mut Progress::default(), 1, None)
+                .unwrap_err()
+                .code,
+            ErrorCode::Decode
+        );
+    }
+
+    #[test]
+    fn counts_are_read_from_the_aggregate() {
+        assert_eq!(
+            parse_count("get-vms-connection", r#"{"aggregate":{"count":42}}"#).unwrap(),
+            42
+        );
+        for bad in [
+            "{}",
+            "[]",
+            r#"{"aggregate":{"count":-1}}"#,
+            r#"{"aggregate":{"count":"3"}}"#,
+            "x",
+        ] {
+            assert_eq!(
+                parse_count("get-vms-connection", bad).unwrap_err().code,
+                ErrorCode::Decode,
+                "{bad}"
+            );
+        }
+    }
+}

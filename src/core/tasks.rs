@@ -1,0 +1,334 @@
+//! Waiting for asynchronous changes: which task ids a mutation's answer names, and whether a
+//! round of `get-tasks` means done, failed, still running, or lost.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::error::{Error, ErrorCode, FailedTask, Result};
+
+/// A task as far as waiting is concerned; the full objects stay JS values.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct TaskView {
+    pub id: String,
+    pub status: String,
+    #[serde(default)]
+    pub progress: Option<f64>,
+    #[serde(default)]
+    pub error_code: Option<String>,
+    #[serde(default)]
+    pub error_message: Option<String>,
+}
+
+impl TaskView {
+    fn ended(&self) -> bool {
+        matches!(self.status.as_str(), "SUCCESSED" | "FAILED")
+    }
+}
+
+/// Rounds a task may be missing from `get-tasks` before waiting gives up: a task created a
+/// moment ago can take a round or two to become visible.
+pub const MISSING_ROUNDS_TOLERATED: u32 = 5;
+pub const DEFAULT_INTERVAL_MS: u32 = 1_000;
+pub const DEFAULT_TIMEOUT_MS: u32 = 300_000;
+
+/// The task ids to wait for: given as ids, or read from `WithTask` results (one or an array);
+/// `task_id: null` is a change that already happened. Duplicates are dropped, order kept.
+pub fn task_ids(input_json: &str) -> Result<Vec<String>> {
+    let input: Value = serde_json::from_str(input_json)
+        .map_err(|_| Error::invalid_argument("tasks", "must be task ids or WithTask results"))?;
+    let items = match input {
+        Value::Array(items) => items,
+        single @ Value::Object(_) => vec![single],
+        Value::String(id) => vec![Value::String(id)],
+        _ => {
+            return Err(Error::invalid_argument(
+                "tasks",
+                "must be task ids or WithTask results",
+            ))
+        }
+    };
+    let mut ids: Vec<String> = Vec::new();
+    for item in items {
+        let id = match item {
+            Value::String(id) => Some(id),
+            Value::Object(mut object) if object.contains_key("task_id") => {
+                match object.remove("task_id") {
+                    Some(Value::String(id)) => Some(id),
+                    Some(Value::Null) => None,
+                    _ => {
+                        return Err(Error::invalid_argument(
+                            "tasks",
+                            "task_id must be a string or null",
+                        ))
+                    }
+                }
+            }
+            _ => {
+                return Err(Error::invalid_argument(
+                    "tasks",
+                    "each entry must be a task id or a WithTask result ({ task_id, data })",
+                ))
+            }
+        };
+        if let Some(id) = id.filter(|id| !ids.contains(id)) {
+            if id.trim().is_empty() || id.len() > 256 {
+                return Err(Error::invalid_argument(
+                    "tasks",
+                    "task ids must be non-empty strings",
+                ));
+            }
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// The `get-tasks` body of one polling round: all ids in one request.
+pub fn poll_body(ids: &[String]) -> String {
+    serde_json::json!({ "where": { "id_in": ids } }).to_string()
+}
+
+/// What one round of polling found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Round {
+    /// Every task ended `SUCCESSED`.
+    Succeeded,
+    /// Every task ended, some `FAILED`.
+    Failed(Vec<FailedTask>),
+    /// Some tasks still run (or are not visible yet): `(ended, total, mean progress)`.
+    Running {
+        ended: usize,
+        total: usize,
+        progress: f64,
+    },
+}
+
+/// Tracks the rounds of one wait.
+#[derive(Clone, Debug)]
+pub struct Waiter {
+    ids: Vec<String>,
+    missing_rounds: Vec<u32>,
+}
+
+impl Waiter {
+    pub fn new(ids: Vec<String>) -> Self {
+        let missing_rounds = vec![0; ids.len()];
+        Self {
+            ids,
+            missing_rounds,
+        }
+    }
+
+    pub fn ids(&self) -> &[String] {
+        &self.ids
+    }
+
+    /// Judges a round from the `get-tasks` answer (JSON text of `Task[]`).
+    pub fn assess(&mut self, body: &str) -> Result<Round> {
+        let tasks: Vec<TaskView> = serde_json::from_str(body).map_err(|e| {
+            Error::new(
+                ErrorCode::Decode,
+                format!("get-tasks: unexpected answer ({e})"),
+            )
+            .with_operation("get-tasks")
+        })?;
+        let mut ended = 0;
+        let mut progress = 0.0;
+        let mut failed = Vec::new();
+        let mut lost = Vec::new();
+        for (id, missing) in self.ids.iter().zip(self.missing_rounds.iter_mut()) {
+            match tasks.iter().find(|task| &task.id == id) {
+                Some(task) => {
+                    *missing = 0;
+                    progress += if task.ended() {
+                        1.0
+                    } else {
+                        task.progress.unwrap_or(0.0).clamp(0.0, 1.0)
+                    };
+                    if task.ended() {
+                        ended += 1;
+                    }
+                    if task.status == "FAILED" {
+                        failed.push(FailedTask {
+                            id: task.id.clone(),
+                            error_code: task.error_code.clone(),
+                            error_message: task.error_message.clone(),
+                        });
+                    }
+                }
+                None => {
+                    *missing += 1;
+                    if *missing > MISSING_ROUNDS_TOLERATED {
+                        lost.push(id.as_str());
+                    }
+                }
+            }
+        }
+        if !lost.is_empty() {
+            return Err(Error::new(
+                ErrorCode::NotFound,
+                format!(
+                    "tasks not found after {MISSING_ROUNDS_TOLERATED} rounds: {}",
+                    lost.join(", ")
+                ),
+            )
+            .with_operation("get-tasks"));
+        }
+        let total = self.ids.len();
+        Ok(match (ended == total, failed.is_empty()) {
+            (true, true) => Round::Succeeded,
+            (true, false) => Round::Failed(failed),
+            (false, _) => Round::Running {
+                ended,
+                total,
+                progress: progress / total as f64,
+            },
+        })
+    }
+}
+
+/// The `TASK_FAILED` error, carrying every failed task.
+pub fn failure(failed: Vec<FailedTask>) -> Error {
+    let first = failed.first().map(|task| {
+        format!(
+            "{}{}",
+            task.error_code
+                .as_deref()
+                .map(|code| format!("{code}: "))
+                .unwrap_or_default(),
+            task.error_message.as_deref().unwrap_or("no error message")
+        )
+    });
+    let mut error = Error::new(
+        ErrorCode::TaskFailed,
+        format!(
+            "{} of the awaited tasks failed: {}",
+            failed.len(),
+            first.unwrap_or_default()
+        ),
+    )
+    .with_operation("get-tasks");
+    error.details.failed_tasks = failed;
+    error
+}
+
+/// The `TIMEOUT` error of a wait, naming what is still running.
+pub fn timed_out(waiter: &Waiter, timeout_ms: u32) -> Error {
+    Error::new(
+        ErrorCode::Timeout,
+        format!(
+            "tasks still running after {timeout_ms} ms: {}",
+            waiter.ids().join(", ")
+        ),
+    )
+    .with_operation("get-tasks")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_come_from_ids_or_with_task_results() {
+        assert_eq!(task_ids(r#"["t1","t2","t1"]"#).unwrap(), ["t1", "t2"]);
+        assert_eq!(
+            task_ids(r#"[{"task_id":"t1","data":{}},{"task_id":null,"data":{}}]"#).unwrap(),
+            ["t1"]
+        );
+        assert_eq!(task_ids(r#"{"task_id":"t9","data":{}}"#).unwrap(), ["t9"]);
+        assert_eq!(task_ids(r#""t3""#).unwrap(), ["t3"]);
+        assert!(task_ids("[]").unwrap().is_empty());
+        for bad in [
+            "5",
+            "null",
+            r#"[5]"#,
+            r#"[{"id":"x"}]"#,
+            r#"[{"task_id":5}]"#,
+            r#"[""]"#,
+            "x",
+        ] {
+            assert_eq!(
+                task_ids(bad).unwrap_err().code,
+                ErrorCode::InvalidArgument,
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            poll_body(&["a".into(), "b".into()]),
+            r#"{"where":{"id_in":["a","b"]}}"#
+        );
+    }
+
+    #[test]
+    fn rounds_run_until_every_task_ended() {
+        let mut waiter = Waiter::new(vec!["a".into(), "b".into()]);
+        let running = waiter
+            .assess(r#"[{"id":"a","status":"EXECUTING","progress":0.5},{"id":"b","status":"PENDING","progress":0}]"#)
+            .unwrap();
+        assert_eq!(
+            running,
+            Round::Running {
+                ended: 0,
+                total: 2,
+                progress: 0.25
+            }
+        );
+        let half = waiter.assess(r#"[{"id":"a","status":"SUCCESSED","progress":1},{"id":"b","status":"EXECUTING","progress":0.5}]"#).unwrap();
+        assert_eq!(
+            half,
+            Round::Running {
+                ended: 1,
+                total: 2,
+                progress: 0.75
+            }
+        );
+        let done = waiter
+            .assess(r#"[{"id":"b","status":"SUCCESSED"},{"id":"a","status":"SUCCESSED"}]"#)
+            .unwrap();
+        assert_eq!(done, Round::Succeeded);
+    }
+
+    #[test]
+    fn failures_are_reported_only_when_all_ended_and_all_of_them() {
+        let mut waiter = Waiter::new(vec!["a".into(), "b".into(), "c".into()]);
+        let body = r#"[{"id":"a","status":"FAILED","error_code":"E1","error_message":"disk full"},{"id":"b","status":"EXECUTING"},{"id":"c","status":"SUCCESSED"}]"#;
+        assert!(matches!(
+            waiter.assess(body).unwrap(),
+            Round::Running { ended: 2, .. }
+        ));
+        let body = r#"[{"id":"a","status":"FAILED","error_code":"E1","error_message":"disk full"},{"id":"b","status":"FAILED"},{"id":"c","status":"SUCCESSED"}]"#;
+        let Round::Failed(failed) = waiter.assess(body).unwrap() else {
+            panic!("expected failure")
+        };
+        assert_eq!(failed.len(), 2);
+        let error = failure(failed);
+        assert_eq!(error.code, ErrorCode::TaskFailed);
+        assert_eq!(
+            error.message,
+            "2 of the awaited tasks failed: E1: disk full"
+        );
+        assert_eq!(error.details.failed_tasks[1].error_message, None);
+    }
+
+    #[test]
+    fn a_task_may_be_invisible_for_a_few_rounds_only() {
+        let mut waiter = Waiter::new(vec!["late".into()]);
+        for _ in 0..MISSING_ROUNDS_TOLERATED {
+            assert!(matches!(
+                waiter.assess("[]").unwrap(),
+                Round::Running { ended: 0, .. }
+            ));
+        }
+        assert_eq!(waiter.assess("[]").unwrap_err().code, ErrorCode::NotFound);
+        let mut seen = Waiter::new(vec!["late".into()]);
+        for _ in 0..MISSING_ROUNDS_TOLERATED {
+            seen.assess("[]").unwrap();
+        }
+        assert_eq!(
+            seen.assess(r#"[{"id":"late","status":"SUCCESSED"}]"#)
+                .unwrap(),
+            Round::Succeeded
+        );
+        assert_eq!(seen.assess("{}").unwrap_err().code, ErrorCode::Decode);
+    }
+}
