@@ -11,3 +11,6 @@ export const ACCOUNTS = Object.freeze({
   /** LOCAL user with two-factor authentication: a password alone never yields a token. */
   mfa: Object.freeze({ username: "bob", password: "Tower@Bob1", source: "LOCAL", name: "Bob Chen", roles: Object.freeze(["ADMIN"]) }),
 });
+
+/** Name of the VM every inventory contains and whose operations fail by default. */
+export const FAILING_VM_NAME = "vm-doomed";

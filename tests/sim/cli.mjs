@@ -5,7 +5,7 @@
 //   node tests/sim/cli.mjs --port 0 --vms 10000 --seed 1
 
 import { parseArgs } from "node:util";
-import { startSimulator, DEFAULTS } from "./index.mjs";
+import { DEFAULTS, resolveOptions } from "./options.mjs";
 
 const HELP = `CloudTower simulator (CloudTower 4.6.0 API subset: GraphQL /api and v2 /v2/api/*)
 
@@ -74,7 +74,11 @@ try {
     process.stdout.write(HELP);
     process.exit(0);
   }
-  const sim = await startSimulator(toOptions(values));
+  const options = toOptions(values);
+  resolveOptions(options); // refuses bad values before the (slower) simulator loads
+  // Loaded only now: --help and bad flags answer without loading GraphQL, ajv and the spec.
+  const { startSimulator } = await import("./index.mjs");
+  const sim = await startSimulator(options);
   const { accounts, failingVmId, inventory } = sim.state;
   const lines = [
     sim.url,

@@ -1,7 +1,8 @@
-// Shared test helpers: a started simulator per test file, a small HTTP client, and bounded polling.
+// Shared test helpers: a simulator per test file, a small HTTP client, bounded polling.
+// Kept outside test/: node --test runs every module of a test/ directory as a test file.
 
 import { after, before } from "node:test";
-import { startSimulator, ACCOUNTS } from "../index.mjs";
+import { startSimulator, ACCOUNTS } from "./index.mjs";
 
 /**
  * Starts a simulator before the file's tests (then runs `setup(holder)`) and closes it after.

@@ -2,9 +2,10 @@
 // See README.md beside this file for the behaviour it simulates.
 
 import { once } from "node:events";
-import { ACCOUNTS } from "./accounts.mjs";
+import { ACCOUNTS, FAILING_VM_NAME } from "./accounts.mjs";
 import { Auth } from "./auth.mjs";
-import { buildInventory, FAILING_VM_NAME } from "./inventory.mjs";
+import { buildInventory } from "./inventory.mjs";
+import { DEFAULTS, resolveOptions } from "./options.mjs";
 import { Tasks } from "./tasks.mjs";
 import { Faults } from "./faults.mjs";
 import { GraphqlApi } from "./graphql.mjs";
@@ -12,48 +13,7 @@ import { createSimServer } from "./server.mjs";
 import { specOperations, SPEC_VERSION } from "./spec.mjs";
 import { SIMULATED_OPERATIONS } from "./v2.mjs";
 
-export { ACCOUNTS, SPEC_VERSION, SIMULATED_OPERATIONS, FAILING_VM_NAME };
-
-/** Every option with its default. */
-export const DEFAULTS = Object.freeze({
-  port: 0, // 0 = any free port
-  host: "127.0.0.1",
-  vms: 100,
-  seed: 1,
-  latencyMs: 0, // added to every API request
-  sessionMaxAgeMs: 0, // 0 = tokens never expire
-  taskDurationMs: 1500,
-  lockoutThreshold: 5, // failed logins before lockout; 0 disables lockout
-  lockoutMs: 60_000,
-  failingVm: FAILING_VM_NAME, // VM id or name whose operations end FAILED
-  cors: false,
-  mfaShape: "challenge", // or "error"
-  apiKeysQuery: true, // false: the GraphQL Query type has no apiKeys field
-  authnStrategies: undefined, // default: [{ id: <deterministic>, type: "LDAP", name: "corp-ldap" }]
-  admin: undefined, // { username?, password? } overrides the admin account
-  control: true, // the /__sim/ control API
-  faults: [], // faults queued at start
-  log: undefined, // (line) => void, one line per request, secrets redacted
-});
-
-function check(condition, message) {
-  if (!condition) throw new TypeError(`startSimulator: ${message}`);
-}
-
-function resolveOptions(options) {
-  for (const key of Object.keys(options)) check(Object.hasOwn(DEFAULTS, key), `unknown option ${key}`);
-  const o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
-  for (const key of ["port", "vms", "latencyMs", "sessionMaxAgeMs", "taskDurationMs", "lockoutThreshold", "lockoutMs"]) {
-    check(Number.isInteger(o[key]) && o[key] >= 0, `${key} must be a non-negative integer`);
-  }
-  check(o.vms >= 1, "vms must be at least 1 (the inventory always holds the failing VM)");
-  check(["challenge", "error"].includes(o.mfaShape), `mfaShape must be "challenge" or "error"`);
-  check(o.log === undefined || typeof o.log === "function", "log must be a function");
-  check(o.authnStrategies === undefined || (Array.isArray(o.authnStrategies) &&
-    o.authnStrategies.every((s) => typeof s?.type === "string" && typeof s?.name === "string")), "authnStrategies must be [{ id?, type, name }]");
-  check(o.admin === undefined || (typeof o.admin === "object" && o.admin !== null), "admin must be { username?, password? }");
-  return o;
-}
+export { ACCOUNTS, DEFAULTS, SPEC_VERSION, SIMULATED_OPERATIONS, FAILING_VM_NAME };
 
 /** The accounts in effect: defaults with the admin override applied. */
 function effectiveAccounts(admin) {
@@ -76,7 +36,7 @@ export async function startSimulator(options = {}) {
   const admin = auth.users.find((u) => u.kind === "admin");
   const inventory = buildInventory({ seed: o.seed, vms: o.vms, taskUser: admin });
   const failing = inventory.findVm(o.failingVm);
-  check(failing, `failingVm ${JSON.stringify(o.failingVm)} is not a VM id or name of this inventory`);
+  if (!failing) throw new TypeError(`startSimulator: failingVm ${JSON.stringify(o.failingVm)} is not a VM id or name of this inventory`);
   const tasks = new Tasks({ inventory, durationMs: o.taskDurationMs, failingVmId: failing.id });
   const faults = new Faults(o.faults);
   const graphql = new GraphqlApi({ auth, apiKeysQuery: o.apiKeysQuery });

@@ -4,6 +4,7 @@
 // Same seed and size → same objects in the same order → same bytes.
 
 import { createRandom, createIdFactory } from "./random.mjs";
+import { FAILING_VM_NAME } from "./accounts.mjs";
 
 const GiB = 1024 ** 3;
 const TiB = 1024 ** 4;
@@ -45,7 +46,6 @@ const LABELS = [["env", "prod"], ["env", "staging"], ["env", "dev"], ["team", "w
 const DESCRIPTIONS = ["", "", "", "", "Managed by Terraform", "Owner: platform team", "Do not power off without a change ticket", "临时测试机"];
 const MEMORY_GIB = [1, 2, 4, 4, 8, 8, 16, 32, 64];
 const DISK_GIB = [20, 40, 60, 100, 200, 500, 1024];
-export const FAILING_VM_NAME = "vm-doomed";
 // VMs share one frozen empty list for relations that stay empty: 100,000 VMs would otherwise
 // allocate a million arrays at startup.
 const NONE = Object.freeze([]);

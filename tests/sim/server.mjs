@@ -15,6 +15,16 @@ const CONTROL_PREFIX = "/__sim/";
 const GRAPHQL_PATHS = new Set(["/api", "/api/"]);
 const REQUEST_LOG_LIMIT = 50_000; // oldest entries are dropped beyond this
 const STREAM_CHUNK = 64 * 1024;
+// The answer to a CORS preflight (with `cors: true`); the origin headers are added to every answer.
+const PREFLIGHT = {
+  status: 204,
+  body: "",
+  headers: {
+    "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
+    "access-control-allow-headers": "authorization, content-type, content-language",
+    "access-control-max-age": "600",
+  },
+};
 // Body fields whose values are secrets: scrubbed from log lines if they ever show up there.
 const SECRET_FIELDS = new Set(["password", "key", "token"]);
 
@@ -254,16 +264,18 @@ export function createSimServer(world, config) {
     }
     const url = new URL(req.url, "http://sim.invalid");
     const path = url.pathname;
+    const preflight = config.cors && req.method === "OPTIONS";
     const raw = await readBody(req);
     if (raw === null) return send(res, errorBody(new SimError(413, "bodyTooLarge"), DEFAULT_LANGUAGE, path));
-    if (config.control && path.startsWith(CONTROL_PREFIX)) return send(res, control(req, path, raw));
+    // `/__sim/*` is test machinery: not logged, no faults, no latency.
+    if (config.control && path.startsWith(CONTROL_PREFIX)) return send(res, preflight ? PREFLIGHT : control(req, path, raw));
 
     const json = raw.length ? parseJson(raw) : null;
     const credential = world.auth.authenticate(req.headers.authorization);
     const graphql = GRAPHQL_PATHS.has(path);
     const described = graphql ? describeGraphqlOperation(json?.value) : null;
     const secrets = secretsOf(req.headers.authorization, json?.value);
-    const named = graphql ? described.name : path.startsWith(V2_PREFIX) ? path.slice(V2_PREFIX.length) : null;
+    const named = (graphql ? described.name : path.startsWith(V2_PREFIX) ? path.slice(V2_PREFIX.length) : null) || null;
     // Operation names come from the client: one could be a secret pasted in the wrong place.
     const operation = named === null ? null : redact(named, secrets);
     const entry = {
@@ -275,14 +287,8 @@ export function createSimServer(world, config) {
       record(entry, secrets, started, url.search);
     };
 
-    if (config.cors && req.method === "OPTIONS") {
-      send(res, {
-        status: 204, body: "", headers: {
-          "access-control-allow-methods": "GET, POST, DELETE, OPTIONS",
-          "access-control-allow-headers": "authorization, content-type, content-language",
-          "access-control-max-age": "600",
-        },
-      });
+    if (preflight) {
+      send(res, PREFLIGHT);
       return finish(204);
     }
     if (config.latencyMs) await delay(config.latencyMs);

@@ -11,7 +11,7 @@ const FINAL = new Set(["SUCCESSED", "FAILED"]);
 
 export class Tasks {
   #timers = new Set();
-  #waiters = new Map(); // task id → [resolve]
+  #waiters = new Map(); // task id → [{ resolve, reject }]
   #live = new Map(); // task id → { startedAt, executingAt, endsAt } of tasks not finished yet
   #newId = createIdFactory();
 
@@ -58,16 +58,19 @@ export class Tasks {
     const task = this.inventory.byId.get(id);
     if (!Array.isArray(task?.steps)) return Promise.reject(new Error(`no task ${id}`));
     if (FINAL.has(task.status)) return Promise.resolve(structuredClone(task));
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const list = this.#waiters.get(id) ?? [];
-      list.push(resolve);
+      list.push({ resolve, reject });
       this.#waiters.set(id, list);
     });
   }
 
+  /** Stops every task where it is; pending waitForTask promises reject. */
   close() {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
+    for (const [id, list] of this.#waiters) for (const { reject } of list) reject(new Error(`simulator closed before task ${id} ended`));
+    this.#waiters.clear();
   }
 
   #finish(task, vm, action) {
@@ -89,7 +92,7 @@ export class Tasks {
     }
     vm.entityAsyncStatus = null;
     this.inventory.changed(task, vm);
-    for (const resolve of this.#waiters.get(task.id) ?? []) resolve(structuredClone(task));
+    for (const { resolve } of this.#waiters.get(task.id) ?? []) resolve(structuredClone(task));
     this.#waiters.delete(task.id);
   }
 

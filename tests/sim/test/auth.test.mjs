@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ACCOUNTS } from "../index.mjs";
-import { useSimulator, withSimulator, pollUntil } from "./helpers.mjs";
+import { useSimulator, withSimulator, pollUntil } from "../harness.mjs";
 
 const ctx = useSimulator({ lockoutMs: 200 });
 const CREATE_KEY = "mutation createApiKey($name: String!) { createApiKey(data: { name: $name }) { id key name username editable roles { id preset } user { id name } } }";

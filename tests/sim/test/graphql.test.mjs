@@ -3,7 +3,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useSimulator, withSimulator } from "./helpers.mjs";
+import { useSimulator, withSimulator } from "../harness.mjs";
 
 const ctx = useSimulator();
 

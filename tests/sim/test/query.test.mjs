@@ -3,7 +3,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useSimulator } from "./helpers.mjs";
+import { useSimulator } from "../harness.mjs";
 
 let token;
 let vms; // every VM, in the server's default order

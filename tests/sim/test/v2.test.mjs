@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ACCOUNTS, SIMULATED_OPERATIONS } from "../index.mjs";
 import { responseValidator, schemaValidator, describeValidationError, specOperations } from "../spec.mjs";
-import { useSimulator, withSimulator, pollUntil, client } from "./helpers.mjs";
+import { useSimulator, withSimulator, pollUntil, client } from "../harness.mjs";
 
 let token;
 const ctx = useSimulator({ taskDurationMs: 60 }, async ({ api }) => {
@@ -69,7 +69,7 @@ test("request bodies are validated against the spec; the message names the field
 
 test("start-vm / shutdown-vm: tasks go PENDING → EXECUTING (fractional) → SUCCESSED, the VM follows", async () => {
   // A long task to watch its intermediate states; the file's own simulator has 60 ms tasks.
-  await withSimulator({ taskDurationMs: 4000 }, async (_sim, api) => {
+  await withSimulator({ taskDurationMs: 2000 }, async (_sim, api) => {
     const t = await api.login();
     const [vm] = (await api.v2("get-vms", { where: { status: "STOPPED", name_not: "vm-doomed" }, first: 1 }, t)).json;
     const started = await api.v2("start-vm", { where: { id: vm.id } }, t);
@@ -137,6 +137,12 @@ test("failingVm option takes a VM name or id", async () => {
     });
   });
   await assert.rejects(() => withSimulator({ failingVm: "nope" }, () => {}), /failingVm "nope" is not a VM/);
+  // Waiting for a task of a closed simulator fails instead of hanging.
+  const { waiting } = await withSimulator({ taskDurationMs: 60_000 }, async (sim, api) => {
+    const r = await api.v2("start-vm", { where: { name: "vm-doomed" } }, await api.login());
+    return { waiting: sim.state.waitForTask(r.json[0].task_id).catch((error) => error) };
+  });
+  assert.match((await waiting).message, /simulator closed before task c[0-9a-z]{24} ended/);
 });
 
 test("start-vm with data.host_id moves the VM to that host; a foreign host changes nothing", async () => {
