@@ -16,7 +16,7 @@ cargo clippy --quiet --all-targets -- -D warnings
 cargo clippy --quiet --target wasm32-unknown-unknown --lib -- -D warnings
 
 step "core: native cargo test"
-cargo test --quiet --lib
+cargo test --quiet --lib --test properties
 
 step "package: build pkg/"
 bash scripts/build.sh
