@@ -99,8 +99,9 @@ export class Auth {
   /**
    * Classifies an Authorization header value:
    *   { kind: "none" } | { kind: "invalid", reason: "malformed"|"unknown" }
-   *   | { kind: "token", user, secret } | { kind: "apiKey", user, roles, record, secret }
-   * "Bearer " is tolerated; expired sessions are forgotten here.
+   *   | { kind: "token", user, roles, secret } | { kind: "apiKey", user, roles, record, secret }
+   * `kind` is also the request log's `auth` label. "Bearer " is tolerated; expired sessions are
+   * forgotten here.
    */
   authenticate(header) {
     if (header === undefined || header === "") return { kind: "none" };

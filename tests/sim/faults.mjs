@@ -2,7 +2,7 @@
 // optionally, operation. This module validates and matches faults and builds their payloads;
 // server.mjs carries them out on the wire.
 
-export const FAULT_KINDS = Object.freeze([
+const FAULT_KINDS = Object.freeze([
   "latency", "hang", "reset", "truncate", "invalid-json", "wrong-shape",
   "html-502", "status", "graphql-partial", "huge-body",
 ]);
@@ -40,7 +40,7 @@ export function normalizeFault(input) {
 }
 
 /** "/api/" and "/api" are the same endpoint. */
-export const normalizePath = (path) => (path === "/api/" ? GRAPHQL_PATH : path);
+const normalizePath = (path) => (path === "/api/" ? GRAPHQL_PATH : path);
 
 export class Faults {
   #pending = [];

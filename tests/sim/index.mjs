@@ -50,7 +50,8 @@ export async function startSimulator(options = {}) {
   const ldap = auth.users.find((u) => u.kind === "ldap");
   const state = {
     /** Effective accounts; accounts.ldap.authConfigId is the auth_config_id alice logs in with. */
-    accounts: Object.freeze({ ...accounts, ldap: Object.freeze({ ...accounts.ldap, authConfigId: ldap.authConfigId }) }),
+    accounts: Object.freeze(Object.fromEntries(Object.entries({ ...accounts, ldap: { ...accounts.ldap, authConfigId: ldap.authConfigId } })
+      .map(([kind, account]) => [kind, Object.freeze({ ...account })]))),
     failingVmId: failing.id,
     /** API key records (never the secrets): { id, name, description, editable, username, roles, user, createdAt }. */
     apiKeys: () => auth.apiKeyRecords(),

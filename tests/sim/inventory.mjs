@@ -453,7 +453,7 @@ export function taskRecord({ id, vm, action, user, createdAt, status, progress, 
 }
 
 /** The built inventory, with the few mutations the simulated operations need. */
-export class Inventory {
+class Inventory {
   #json = new WeakMap();
 
   constructor({ clusters, hosts, vms, tasks }) {

@@ -37,7 +37,7 @@ const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v)
 const sameValue = (a, b) => a === b || (isObject(a) && isObject(b) && JSON.stringify(a) === JSON.stringify(b));
 
 /** Order of two scalar values, nulls first (as an ascending Prisma/SQL sort puts them). */
-export function compareValues(a, b) {
+function compareValues(a, b) {
   a ??= null;
   b ??= null;
   if (a === b) return 0;
@@ -77,7 +77,7 @@ function scalarMatches(value, op, operand) {
  * Does `record` satisfy `where`? `resolve(ref)` turns a nested reference ({id, name}) into the
  * full related record when the inventory has it, so `cluster: {connect_state: ...}` works.
  */
-export function matches(record, where, resolve) {
+function matches(record, where, resolve) {
   if (!where) return true;
   for (const key in where) {
     const operand = where[key];

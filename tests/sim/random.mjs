@@ -36,7 +36,6 @@ export function createRandom(seed) {
     return String.fromCharCode(...codes);
   };
   return {
-    next,
     int,
     chance: (p) => next() < p,
     pick: (items) => items[Math.floor(next() * items.length)],

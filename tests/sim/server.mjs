@@ -95,8 +95,6 @@ function drainedOrClosed(res) {
 
 const redact = (line, secrets) => secrets.reduce((text, secret) => text.split(secret).join("[REDACTED]"), line);
 
-const AUTH_LABELS = { none: "none", invalid: "invalid", token: "token", apiKey: "apiKey" };
-
 /**
  * Creates the HTTP server.
  * @param {object} world { inventory, auth, tasks, graphql, faults }
@@ -118,12 +116,13 @@ export function createSimServer(world, config) {
   /** The normal answer to an API request. */
   async function respond(req, path, raw, json, credential) {
     const language = parseContentLanguage(req.headers["content-language"]);
-    const graphql = GRAPHQL_PATHS.has(path);
+    const isGraphql = GRAPHQL_PATHS.has(path);
     if (language === null) {
       const error = new SimError(400, "badContentLanguage", { value: JSON.stringify(req.headers["content-language"]) });
-      return graphql ? graphqlTransportError(error, DEFAULT_LANGUAGE) : errorBody(error, DEFAULT_LANGUAGE, path);
+      return isGraphql ? graphqlTransportError(error, DEFAULT_LANGUAGE) : errorBody(error, DEFAULT_LANGUAGE, path);
     }
-    if (graphql) return graphqlAnswer(req, json, credential, language);
+    if (raw === null) return errorBody(new SimError(413, "bodyTooLarge"), language, path);
+    if (isGraphql) return graphqlAnswer(req, json, credential, language);
     if (!path.startsWith(V2_PREFIX)) return errorBody(new SimError(404, "notFound", { path }), language, path);
     try {
       return jsonResult(200, runV2(world, { name: path.slice(V2_PREFIX.length), method: req.method, raw, credential }));
@@ -184,8 +183,7 @@ export function createSimServer(world, config) {
         return null;
       case "truncate": {
         const result = await answer();
-        res.writeHead(result.status, { "content-type": JSON_TYPE, "content-length": truncated(result.body).length, ...result.headers });
-        res.end(truncated(result.body));
+        send(res, { ...result, body: truncated(result.body) });
         return result.status;
       }
       case "invalid-json":
@@ -265,22 +263,23 @@ export function createSimServer(world, config) {
     const url = new URL(req.url, "http://sim.invalid");
     const path = url.pathname;
     const preflight = config.cors && req.method === "OPTIONS";
-    const raw = await readBody(req);
-    if (raw === null) return send(res, errorBody(new SimError(413, "bodyTooLarge"), DEFAULT_LANGUAGE, path));
+    const raw = await readBody(req); // null when over MAX_BODY_BYTES
     // `/__sim/*` is test machinery: not logged, no faults, no latency.
-    if (config.control && path.startsWith(CONTROL_PREFIX)) return send(res, preflight ? PREFLIGHT : control(req, path, raw));
+    if (config.control && path.startsWith(CONTROL_PREFIX)) {
+      return send(res, preflight ? PREFLIGHT : raw === null ? errorBody(new SimError(413, "bodyTooLarge"), DEFAULT_LANGUAGE, path) : control(req, path, raw));
+    }
 
-    const json = raw.length ? parseJson(raw) : null;
+    const json = raw?.length ? parseJson(raw) : null;
     const credential = world.auth.authenticate(req.headers.authorization);
-    const graphql = GRAPHQL_PATHS.has(path);
-    const described = graphql ? describeGraphqlOperation(json?.value) : null;
+    const isGraphql = GRAPHQL_PATHS.has(path);
+    const described = isGraphql ? describeGraphqlOperation(json?.value) : null;
     const secrets = secretsOf(req.headers.authorization, json?.value);
-    const named = (graphql ? described.name : path.startsWith(V2_PREFIX) ? path.slice(V2_PREFIX.length) : null) || null;
+    const named = (isGraphql ? described.name : path.startsWith(V2_PREFIX) ? path.slice(V2_PREFIX.length) : null) || null;
     // Operation names come from the client: one could be a secret pasted in the wrong place.
     const operation = named === null ? null : redact(named, secrets);
     const entry = {
       at: new Date().toISOString(), method: req.method, path, operation,
-      status: null, requestId, auth: AUTH_LABELS[credential.kind], fault: null,
+      status: null, requestId, auth: credential.kind, fault: null,
     };
     const finish = (status) => {
       entry.status = status;
@@ -308,7 +307,7 @@ export function createSimServer(world, config) {
     handle(req, res).catch((error) => {
       // A bug in the simulator: answer 500 with the stack so the test that hit it can tell.
       if (res.headersSent) return res.destroy();
-      const body = { message: translate(DEFAULT_LANGUAGE, "internal"), status: 500, path: req.url, stack: String(error?.stack ?? error) };
+      const body = { message: translate(DEFAULT_LANGUAGE, "internal"), status: 500, path: req.url.split("?")[0], stack: String(error?.stack ?? error) };
       send(res, jsonResult(500, body));
     });
   });

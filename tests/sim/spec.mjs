@@ -13,7 +13,7 @@ const V2_PREFIX = "/v2/api/";
 
 let spec;
 /** The parsed OpenAPI document. */
-export function loadSpec() {
+function loadSpec() {
   spec ??= JSON.parse(readFileSync(SPEC_URL, "utf8"));
   return spec;
 }

@@ -12,7 +12,7 @@ const FINAL = new Set(["SUCCESSED", "FAILED"]);
 export class Tasks {
   #timers = new Set();
   #waiters = new Map(); // task id → [{ resolve, reject }]
-  #live = new Map(); // task id → { startedAt, executingAt, endsAt } of tasks not finished yet
+  #live = new Map(); // task id → { executingAt, endsAt } of tasks not finished yet
   #newId = createIdFactory();
 
   constructor({ inventory, durationMs, failingVmId }) {
