@@ -1,0 +1,520 @@
+// The admin console in Chromium (playwright-core), against the simulator behind startConsoleServer.
+// Every flow of the console: sign in, issue a key (masked, reveal, copy), use it, list / filter /
+// sort / page VMs with the status chart, revoke (in page and out of band), 2FA, an injected 502,
+// the "remember for this tab" opt-in, LDAP, a server without the key list, zh-CN; after each flow
+// no secret may be left in storage, cookies or the DOM, and the page must not log an error.
+// Screenshots go to artifacts/console/. UPDATE_README_SCREENSHOT=1 also writes docs/console.png.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import {
+  ROOT, snapshotPkg, launchBrowser, startStack, openConsole, shot, assertNoSecrets,
+  waitForCredential, signIn, vmSettled, waitForVms, readVmRows, until,
+} from "./helpers.mjs";
+
+let pkg;
+let browser;
+let stack;
+
+before(async () => {
+  pkg = await snapshotPkg();
+  browser = await launchBrowser();
+  stack = await startStack({ pkgDir: pkg.dir, sim: { vms: 120 } });
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.close();
+  pkg?.remove();
+});
+
+/** Ground truth straight from the simulator (plain fetch, no console, no proxy). */
+async function simApi(sim, accounts) {
+  const post = async (p, body, token) => {
+    const response = await fetch(`${sim.url}${p}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { authorization: token } : {}) },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, json: await response.json(), requestId: response.headers.get("x-tower-request-id") };
+  };
+  const { json } = await post("/v2/api/login", { username: accounts.admin.username, password: accounts.admin.password });
+  const token = json.data.token;
+  return {
+    count: async (where) => (await post("/v2/api/get-vms-connection", { where }, token)).json.aggregate.count,
+    vms: async (body) => (await post("/v2/api/get-vms", body, token)).json,
+    revoke: async (key) => post("/api", { query: "mutation d($key: String!) { deleteApiKey(where: { key: $key }) { id } }", variables: { key } }, token),
+  };
+}
+
+const text = (page, selector) => page.$eval(selector, (el) => el.textContent.trim());
+
+test("serves the console on one origin: strict CSP header, wasm and module types, API proxy", async () => {
+  const response = await fetch(`${stack.url}/`);
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("content-security-policy"),
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+  const html = await response.text();
+  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/i, "no inline script");
+  assert.doesNotMatch(html, /\sstyle=/i, "no style attribute");
+  assert.doesNotMatch(html, /<style/i, "no style element");
+  assert.match(html, /<label for="password"/);
+  assert.equal((await fetch(`${stack.url}/pkg/web.mjs`)).headers.get("content-type"), "text/javascript; charset=utf-8");
+  assert.equal((await fetch(`${stack.url}/pkg/wasm/cloudtower_wasm_bg.wasm`)).headers.get("content-type"), "application/wasm");
+  assert.equal((await fetch(`${stack.url}/app.mjs`)).headers.get("content-type"), "text/javascript; charset=utf-8");
+  // No innerHTML / insertAdjacentHTML / document.write / style attributes anywhere in the console's code.
+  for (const file of fs.readdirSync(path.join(ROOT, "www")).filter((f) => f.endsWith(".mjs"))) {
+    const source = fs.readFileSync(path.join(ROOT, "www", file), "utf8");
+    assert.doesNotMatch(source, /innerHTML|outerHTML\s*=|insertAdjacentHTML|document\.write|\.style\.|localStorage\./, `${file} must build nodes as text`);
+  }
+  const version = await fetch(`${stack.url}/v2/api/get-version`);
+  assert.equal(version.status, 200);
+  assert.ok(version.headers.get("x-tower-request-id"));
+});
+
+test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and filter VMs, revoke it", async () => {
+  const { page, secretsSeen, assertClean, close } = await openConsole(browser, stack.url, { permissions: ["clipboard-read", "clipboard-write"] });
+  const truth = await simApi(stack.sim, stack.accounts);
+  const { admin } = stack.accounts;
+  try {
+    assert.equal(await page.inputValue("#endpoint"), stack.url, "the endpoint defaults to the page's origin");
+    assert.match(await text(page, "#conn-badge"), /CloudTower 4\.6\.0/);
+    await waitForCredential(page, "none");
+    await shot(page, "connected");
+
+    // Sign in; the user and the credential in use show up; the password field is emptied.
+    let settled = await vmSettled(page);
+    await signIn(page, admin);
+    await page.waitForSelector("#user-panel:not([hidden])");
+    await waitForCredential(page, "token");
+    assert.equal(await text(page, "#user-name"), "Administrator");
+    assert.match(await text(page, "#user-meta"), /admin/);
+    assert.match(await text(page, "#user-roles"), /ADMIN/);
+    assert.match(await text(page, "#cred-detail"), /Session token of admin/);
+    assert.equal(await page.inputValue("#password"), "");
+    await waitForVms(page, settled);
+    await shot(page, "signed-in");
+
+    // Issue a key: shown once, masked; the DOM does not hold it until "Reveal".
+    await page.fill("#key-name", "ci-pipeline");
+    await page.press("#key-name", "Enter");
+    await page.waitForSelector("#secret-panel");
+    const issued = stack.sim.state.apiKeys().find((k) => k.name === "ci-pipeline");
+    assert.ok(issued, "the simulator has the new key");
+    assert.match(await text(page, "#secret-warning"), /only time this key is shown/);
+    assert.equal(await page.getAttribute("#secret-value", "data-masked"), "true");
+    const key = await until(() => [...secretsSeen].find((s) => stack.sim.state.hasApiKey(s)), { what: "the createApiKey answer" });
+    assert.ok(!(await page.content()).includes(key), "a masked key is not in the DOM");
+    await shot(page, "key-issued-masked");
+    await page.click("#reveal-btn");
+    assert.equal(await text(page, "#secret-value"), key);
+    assert.equal(await page.getAttribute("#reveal-btn", "aria-pressed"), "true");
+    await shot(page, "key-revealed");
+    await page.click("#copy-btn");
+    await page.waitForFunction(() => document.querySelector("#copy-status").textContent.includes("Copied"));
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), key, "the clipboard holds the key");
+    await page.click("#reveal-btn");
+    assert.equal(await page.getAttribute("#secret-value", "data-masked"), "true");
+    assert.ok(!(await page.content()).includes(key), "hidden again");
+    // The key list shows it (without its secret), marked as issued here.
+    await page.waitForSelector(`#keys-body tr[data-key-id="${issued.id}"] .tag-session`);
+
+    // Use it: the page's credential becomes the API key (never shown), VMs are listed with it.
+    settled = await vmSettled(page);
+    await page.click("#use-new-key-btn");
+    await waitForCredential(page, "apiKey");
+    await waitForVms(page, settled);
+    assert.match(await text(page, "#cred-detail"), /API key “ci-pipeline” of admin/);
+    assert.match(await text(page, "#cred-kind"), /API key/);
+    assert.match(await text(page, "#vms-cred"), /API key/);
+    const lastGetVms = stack.sim.state.requests.filter((r) => r.path === "/v2/api/get-vms").at(-1);
+    assert.equal(lastGetVms.auth, "apiKey", "get-vms went out with the API key");
+
+    // Dismiss the one-time panel: the key leaves the DOM.
+    await page.click("#dismiss-secret-btn");
+    assert.equal(await page.$("#secret-panel"), null);
+    assert.ok(!(await page.content()).includes(key));
+
+    // Unfiltered: the total and the chart agree with the simulator, the columns are filled.
+    const total = await truth.count({});
+    assert.match(await text(page, "#vm-range"), new RegExp(`^1–25 of ${total}$`));
+    for (const status of ["RUNNING", "STOPPED", "SUSPENDED", "UNKNOWN"]) {
+      const shown = await page.$eval(`.chart-row[data-status="${status}"] .chart-value`, (el) => el.firstChild.textContent);
+      assert.equal(Number(shown.replace(/\D/g, "")), await truth.count({ status }), `chart count of ${status}`);
+    }
+    let rows = await readVmRows(page);
+    assert.equal(rows.length, 25);
+    const expectedFirst = (await truth.vms({ orderBy: "name_ASC", first: 1 }))[0];
+    assert.equal(rows[0].name, expectedFirst.name);
+    assert.equal(rows[0].status, expectedFirst.status);
+    assert.equal(rows[0].cluster, expectedFirst.cluster.name);
+    assert.equal(rows[0].vcpu, String(expectedFirst.vcpu));
+    assert.match(rows[0].memory, /GiB$/);
+    assert.ok(rows.some((r) => r.ips.length > 0), "IPs are shown");
+    assert.ok(rows.some((r) => r.host !== "—"), "hosts are shown");
+    await shot(page, "vms-with-key");
+
+    // Name filter: every row really contains it, and the total is the simulator's.
+    settled = await vmSettled(page);
+    await page.fill("#vm-name", "db");
+    await waitForVms(page, settled);
+    rows = await readVmRows(page);
+    const dbTotal = await truth.count({ name_contains: "db" });
+    assert.ok(dbTotal > 0 && dbTotal < total);
+    assert.ok(rows.length > 0 && rows.every((r) => r.name.includes("db")), `rows filtered: ${rows.map((r) => r.name)}`);
+    assert.match(await text(page, "#vm-range"), new RegExp(`of ${dbTotal}$`));
+    assert.match(await text(page, "#vm-chart-caption"), /“db”/);
+
+    // Status filter on top: only STOPPED rows.
+    settled = await vmSettled(page);
+    await page.selectOption("#vm-status", "STOPPED");
+    await waitForVms(page, settled);
+    rows = await readVmRows(page);
+    const dbStopped = await truth.count({ name_contains: "db", status: "STOPPED" });
+    assert.equal(rows.length, Math.min(25, dbStopped));
+    assert.ok(rows.every((r) => r.status === "STOPPED" && r.name.includes("db")));
+    assert.match(await text(page, "#vm-range"), new RegExp(`of ${dbStopped}$`));
+    await shot(page, "vms-filtered");
+
+    // The chart's bars filter too (click RUNNING), keyboard-usable as buttons.
+    settled = await vmSettled(page);
+    await page.click('.chart-row[data-status="RUNNING"]');
+    await waitForVms(page, settled);
+    assert.equal(await page.inputValue("#vm-status"), "RUNNING");
+    rows = await readVmRows(page);
+    assert.ok(rows.length > 0 && rows.every((r) => r.status === "RUNNING"));
+
+    // Sort and pages: clear the filters, Z→A, page 2 equals the simulator's skip 25.
+    settled = await vmSettled(page);
+    await page.fill("#vm-name", "");
+    await page.selectOption("#vm-status", "");
+    await waitForVms(page, settled);
+    settled = await vmSettled(page);
+    await page.selectOption("#vm-sort", "name_DESC");
+    await waitForVms(page, settled);
+    rows = await readVmRows(page);
+    const names = rows.map((r) => r.name);
+    assert.deepEqual(names, (await truth.vms({ orderBy: "name_DESC", first: 25 })).map((v) => v.name));
+    settled = await vmSettled(page);
+    await page.click("#vm-next");
+    await waitForVms(page, settled);
+    assert.match(await text(page, "#vm-range"), new RegExp(`^26–50 of ${total}$`));
+    rows = await readVmRows(page);
+    assert.deepEqual(rows.map((r) => r.name), (await truth.vms({ orderBy: "name_DESC", first: 25, skip: 25 })).map((v) => v.name));
+    assert.equal(await page.isDisabled("#vm-prev"), false);
+    settled = await vmSettled(page);
+    await page.click("#vm-prev");
+    await waitForVms(page, settled);
+    assert.match(await text(page, "#vm-range"), /^1–25/);
+
+    // Revoke it from the list: the in-page dialog; Cancel keeps it, Revoke revokes it and the
+    // page, which was using it, goes back to the session token, visibly.
+    await page.click(`#keys-body tr[data-key-id="${issued.id}"] .key-revoke`);
+    await page.waitForSelector("#confirm-dialog[open]");
+    assert.match(await text(page, "#confirm-title"), /ci-pipeline/);
+    assert.match(await text(page, "#confirm-text"), /switch back to your session token/);
+    await shot(page, "revoke-confirm", { fullPage: false });
+    await page.keyboard.press("Escape");
+    await page.waitForFunction(() => !document.querySelector("#confirm-dialog").open);
+    assert.ok(stack.sim.state.hasApiKey(key), "cancelled: the key still works");
+    await waitForCredential(page, "apiKey");
+    await page.click(`#keys-body tr[data-key-id="${issued.id}"] .key-revoke`);
+    await page.waitForSelector("#confirm-dialog[open]");
+    settled = await vmSettled(page);
+    await page.click("#confirm-ok");
+    await waitForCredential(page, "token");
+    await waitForVms(page, settled);
+    assert.equal(stack.sim.state.hasApiKey(key), false, "revoked on the server");
+    assert.match(await text(page, "#notice"), /was using has been revoked: the page now uses your session token/);
+    assert.match(await text(page, "#cred-detail"), /Session token of admin/);
+    assert.equal(await page.$(`#keys-body tr[data-key-id="${issued.id}"]`), null, "gone from the list");
+    assert.equal(stack.sim.state.requests.filter((r) => r.path === "/v2/api/get-vms").at(-1).auth, "token");
+    await shot(page, "revoked-back-to-token");
+
+    // Pasting the revoked key: rejected inline with UNAUTHORIZED, the credential stays the token.
+    await page.fill("#paste-key", key);
+    await page.click("#use-key-btn");
+    await page.waitForSelector("#use-key-error [data-code]");
+    assert.equal(await page.getAttribute("#use-key-error .alert", "data-code"), "UNAUTHORIZED");
+    await waitForCredential(page, "token");
+    await page.fill("#paste-key", "");
+
+    // A second key, used, then revoked behind the page's back: the next call is rejected with
+    // UNAUTHORIZED inline, with the request id, and "switch back to the session token" recovers.
+    await page.fill("#key-name", "nightly-report");
+    await page.click("#issue-btn");
+    await page.waitForSelector("#secret-panel");
+    const second = await until(() => [...secretsSeen].find((s) => s !== key && stack.sim.state.hasApiKey(s)), { what: "the second key" });
+    await page.click("#dismiss-secret-btn");
+    settled = await vmSettled(page);
+    const option = await page.$eval("#session-key", (select) => [...select.options].find((o) => o.textContent.startsWith("nightly-report")).value);
+    assert.ok(!option.includes(second), "the picker's values are ids, not secrets");
+    await page.selectOption("#session-key", option);
+    await page.click("#use-key-btn");
+    await waitForCredential(page, "apiKey");
+    await waitForVms(page, settled);
+    const revokedOutside = await truth.revoke(second);
+    assert.equal(revokedOutside.status, 200);
+    settled = await vmSettled(page);
+    await page.click("#vm-refresh");
+    await waitForVms(page, settled);
+    const alert = await page.waitForSelector("#vms-error .alert");
+    assert.equal(await alert.getAttribute("data-code"), "UNAUTHORIZED");
+    const rejected = stack.sim.state.requests.filter((r) => r.path === "/v2/api/get-vms" && r.status === 401).at(-1);
+    assert.ok(rejected, "the simulator answered 401");
+    assert.equal(await text(page, "#vms-error .request-id"), rejected.requestId);
+    assert.equal(await text(page, "#vms-error .http-status"), "401");
+    assert.match(await text(page, "#vms-error .alert-hint"), /API key in use was rejected/);
+    await shot(page, "unauthorized-inline");
+    settled = await vmSettled(page);
+    await page.click("#vms-error .alert-actions button:has-text('session token')");
+    await waitForCredential(page, "token");
+    await waitForVms(page, settled);
+    assert.equal(await page.$("#vms-error .alert"), null, "the error is cleared by the next good call");
+
+    // After the flow no key, token or password is left anywhere.
+    const secrets = [...secretsSeen, admin.password];
+    assert.ok(secrets.length >= 3, "saw the token and both keys");
+    await assertNoSecrets(page, secrets);
+    const sessionStorageLength = await page.evaluate(() => sessionStorage.length);
+    assert.equal(sessionStorageLength, 0, "nothing in sessionStorage without the opt-in");
+
+    // Sign out: everything forgotten.
+    await page.click("#logout-btn");
+    await waitForCredential(page, "none");
+    await page.waitForSelector("#login-form:not([hidden])");
+    assert.match(await text(page, "#vm-body"), /Sign in or use an API key/);
+    await assertNoSecrets(page, secrets);
+    assertClean();
+  } finally {
+    await close();
+  }
+});
+
+test("2FA user: MFA_REQUIRED explained, pointing to API keys (not a generic failure)", async () => {
+  const { page, assertClean, close } = await openConsole(browser, stack.url);
+  try {
+    const { mfa } = stack.accounts;
+    // Keyboard only: type, Tab, type, Enter.
+    await page.focus("#username");
+    await page.keyboard.type(mfa.username);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(mfa.password);
+    await page.keyboard.press("Enter");
+    const alert = await page.waitForSelector("#login-error .alert");
+    assert.equal(await alert.getAttribute("data-code"), "MFA_REQUIRED");
+    const message = await alert.textContent();
+    assert.match(message, /Two-factor authentication is enabled/);
+    assert.match(message, /API key/);
+    assert.match(message, /paste it in “Use an API key”/);
+    assert.ok(await page.$("#login-error .request-id"), "the request id is shown");
+    await waitForCredential(page, "none");
+    assert.equal(await page.inputValue("#password"), "", "the password is not kept");
+    await shot(page, "mfa-required");
+    await page.click("#login-error .alert-actions button");
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "paste-key", "the action leads to the key field");
+    await assertNoSecrets(page, [mfa.password]);
+    assertClean();
+  } finally {
+    await close();
+  }
+});
+
+test("an injected HTML 502 on get-vms is shown inline with its code, status and request id", async () => {
+  const { page, assertClean, apiFailures, close } = await openConsole(browser, stack.url);
+  try {
+    let settled = await vmSettled(page);
+    await signIn(page, stack.accounts.admin);
+    await waitForCredential(page, "token");
+    await waitForVms(page, settled);
+    // Through the console server's /__sim/ pass-through. Three: the client retries reads twice.
+    const added = await page.evaluate(async () => {
+      const response = await fetch("/__sim/faults", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ path: "/v2/api/get-vms", kind: "html-502", count: 3 }),
+      });
+      return response.status;
+    });
+    assert.equal(added, 201);
+    settled = await vmSettled(page);
+    await page.click("#vm-refresh");
+    await waitForVms(page, settled);
+    const alert = await page.waitForSelector("#vms-error .alert");
+    assert.equal(await alert.getAttribute("data-code"), "HTTP");
+    assert.equal(await text(page, "#vms-error .http-status"), "502");
+    assert.equal(await text(page, "#vms-error .operation"), "get-vms");
+    const faulted = stack.sim.state.requests.filter((r) => r.fault === "html-502");
+    assert.equal(faulted.length, 3);
+    assert.equal(await text(page, "#vms-error .request-id"), faulted.at(-1).requestId);
+    assert.ok(!(await page.content()).includes("<html><head><title>502"), "the HTML page is not rendered as HTML");
+    assert.ok(apiFailures.some((f) => f.includes("502")));
+    await shot(page, "html-502");
+    // Retry (fault used up) recovers.
+    settled = await vmSettled(page);
+    await page.click("#vms-error .alert-actions button");
+    await waitForVms(page, settled);
+    assert.equal(await page.$("#vms-error .alert"), null);
+    assert.equal((await readVmRows(page)).length, 25);
+    assertClean();
+  } finally {
+    await close();
+  }
+});
+
+test("remember for this tab: off by default; the opt-in uses sessionStorage only and survives a reload", async () => {
+  const { page, secretsSeen, assertClean, close } = await openConsole(browser, stack.url);
+  try {
+    let settled = await vmSettled(page);
+    await signIn(page, stack.accounts.admin);
+    await waitForCredential(page, "token");
+    await waitForVms(page, settled);
+    assert.equal(await page.isChecked("#remember"), false);
+    assert.match(await text(page, "#remember-hint"), /sessionStorage/);
+    await page.fill("#key-name", "tab-key");
+    await page.click("#issue-btn");
+    await page.waitForSelector("#secret-panel");
+    const key = await until(() => [...secretsSeen].find((s) => stack.sim.state.hasApiKey(s)), { what: "the key" });
+    settled = await vmSettled(page);
+    await page.click("#use-new-key-btn");
+    await waitForCredential(page, "apiKey");
+    await waitForVms(page, settled);
+    await page.click("#dismiss-secret-btn");
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+
+    // Opt in: only the key in use goes to sessionStorage; never localStorage, never the token.
+    await page.check("#remember");
+    const stored = await page.evaluate(() => Object.fromEntries(Object.keys(sessionStorage).map((k) => [k, sessionStorage.getItem(k)])));
+    assert.equal(Object.keys(stored).length, 1);
+    assert.ok(Object.values(stored)[0].includes(key));
+    const token = [...secretsSeen].find((s) => s !== key);
+    assert.ok(!Object.values(stored)[0].includes(token), "the session token is never stored");
+    await assertNoSecrets(page, [...secretsSeen, stack.accounts.admin.password], { allowSession: [key] });
+
+    // Reload: the key is back, the token and password are not.
+    await page.reload();
+    await page.waitForSelector("body[data-ready='true']");
+    await waitForCredential(page, "apiKey");
+    await page.waitForFunction(() => document.querySelector("#vm-body tr[data-vm-id]"));
+    assert.match(await text(page, "#cred-detail"), /remembered for this tab/);
+    assert.equal(await page.isChecked("#remember"), true);
+    assert.equal(await page.$eval("#user-panel", (el) => el.hidden), true, "not signed in: the token was not kept");
+    await shot(page, "remembered-after-reload");
+
+    // Opt out: the entry is removed at once; a reload forgets everything.
+    await page.uncheck("#remember");
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+    await page.reload();
+    await page.waitForSelector("body[data-ready='true']");
+    await waitForCredential(page, "none");
+    await assertNoSecrets(page, [...secretsSeen, stack.accounts.admin.password]);
+    assertClean();
+  } finally {
+    await close();
+  }
+});
+
+test("LDAP sign-in: strategies come from the server; every form control has a label", async () => {
+  const { page, assertClean, close } = await openConsole(browser, stack.url);
+  try {
+    const unlabelled = await page.$$eval("input, select, textarea", (els) => els
+      .filter((el) => !(el.labels?.length || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby")))
+      .map((el) => el.id || el.outerHTML.slice(0, 60)));
+    assert.deepEqual(unlabelled, []);
+    const { ldap } = stack.accounts;
+    await page.selectOption("#source", "LDAP");
+    await page.waitForFunction(() => document.querySelector("#strategy").options.length > 1);
+    const options = await page.$$eval("#strategy option", (os) => os.map((o) => ({ value: o.value, text: o.textContent })));
+    assert.ok(options.some((o) => o.text.startsWith("LDAP")), JSON.stringify(options));
+    await page.fill("#username", ldap.username);
+    await page.fill("#password", ldap.password);
+    await page.press("#password", "Enter");
+    await waitForCredential(page, "token");
+    assert.equal(await text(page, "#user-name"), ldap.name);
+    assert.match(await text(page, "#user-meta"), new RegExp(ldap.username));
+    await shot(page, "ldap-signed-in");
+    assertClean();
+  } finally {
+    await close();
+  }
+});
+
+test("zh-CN: the chrome and the server's messages switch language", async () => {
+  const { page, assertClean, close } = await openConsole(browser, stack.url);
+  try {
+    await page.selectOption("#language", "zh-CN");
+    assert.equal(await text(page, "#login-title span[data-i18n]"), "登录");
+    assert.equal(await page.getAttribute("html", "lang"), "zh-CN");
+    await page.fill("#username", "admin");
+    await page.fill("#password", "definitely-wrong");
+    await page.click("#login-btn");
+    const alert = await page.waitForSelector("#login-error .alert");
+    assert.equal(await alert.getAttribute("data-code"), "UNAUTHORIZED");
+    assert.match(await alert.textContent(), /[\u4e00-\u9fff]/, "CloudTower answered in Chinese");
+    await shot(page, "zh-CN");
+    await page.selectOption("#language", "en-US");
+    assert.equal(await text(page, "#login-title span[data-i18n]"), "Sign in");
+    assertClean();
+  } finally {
+    await close();
+  }
+});
+
+test("a CloudTower without the key list: UNSUPPORTED said plainly; keys issued here are still listed and revocable", async () => {
+  const other = await startStack({ pkgDir: pkg.dir, sim: { vms: 20, apiKeysQuery: false, mfaShape: "error" } });
+  const { page, secretsSeen, assertClean, close } = await openConsole(browser, other.url);
+  try {
+    // The other 2FA answer shape is recognised too.
+    await signIn(page, other.accounts.mfa);
+    await page.waitForSelector("#login-error .alert[data-code='MFA_REQUIRED']");
+    await signIn(page, other.accounts.admin);
+    await waitForCredential(page, "token");
+    await page.waitForSelector("#keys-unsupported:not([hidden])");
+    assert.match(await text(page, "#keys-unsupported"), /cannot list API keys.*UNSUPPORTED/);
+    await page.fill("#key-name", "only-here");
+    await page.click("#issue-btn");
+    await page.waitForSelector("#secret-panel");
+    await page.click("#dismiss-secret-btn");
+    const record = other.sim.state.apiKeys().find((k) => k.name === "only-here");
+    await page.waitForSelector(`#keys-body tr[data-key-id="${record.id}"]`);
+    await shot(page, "list-unsupported");
+    await page.click(`#keys-body tr[data-key-id="${record.id}"] .key-revoke`);
+    await page.waitForSelector("#confirm-dialog[open]");
+    await page.click("#confirm-ok");
+    await page.waitForSelector(`#keys-body tr[data-key-id="${record.id}"]`, { state: "detached" });
+    assert.equal(other.sim.state.apiKeys().some((k) => k.name === "only-here"), false);
+    await assertNoSecrets(page, [...secretsSeen, other.accounts.admin.password]);
+    assertClean();
+  } finally {
+    await close();
+    await other.close();
+  }
+});
+
+test("README screenshot: signed in, VM list with the status chart", { skip: process.env.UPDATE_README_SCREENSHOT !== "1" && "set UPDATE_README_SCREENSHOT=1 to refresh docs/console.png" }, async () => {
+  const big = await startStack({ pkgDir: pkg.dir, sim: { vms: 500 } });
+  const { page, assertClean, close } = await openConsole(browser, big.url, { viewport: { width: 1440, height: 900 } });
+  try {
+    await page.selectOption("#vm-page-size", "10");
+    let settled = await vmSettled(page);
+    await signIn(page, big.accounts.admin);
+    await waitForCredential(page, "token");
+    await waitForVms(page, settled);
+    await page.fill("#key-name", "ci-pipeline");
+    await page.click("#issue-btn");
+    await page.waitForSelector("#secret-panel");
+    settled = await vmSettled(page);
+    await page.click("#use-new-key-btn");
+    await waitForVms(page, settled);
+    await page.click("#dismiss-secret-btn");
+    await page.evaluate(() => { document.querySelector("#notice").hidden = true; });
+    fs.mkdirSync(path.join(ROOT, "docs"), { recursive: true });
+    await page.screenshot({ path: path.join(ROOT, "docs", "console.png"), fullPage: true });
+    assertClean();
+  } finally {
+    await close();
+    await big.close();
+  }
+});
