@@ -772,6 +772,8 @@ async function refreshVms({ resetPage = false } = {}) {
     controller.abort();
     state.vm.loaded = false;
     fill($("#vm-body"), h("tr", {}, h("td", { colspan: 7, class: "empty" }, "—")));
+    fill($("#vm-chart"), h("p", { class: "empty" }, "—"));
+    lastChart = null;
     $("#vm-range").textContent = "";
     $("#vm-prev").disabled = state.vm.skip === 0;
     $("#vm-next").disabled = true;

@@ -31,7 +31,7 @@ const ZH_STATIC = {
   keysTitle: "API 密钥",
   keysLocked: "请用密码登录后签发和吊销密钥：CloudTower 不允许用 API 密钥管理密钥。",
   keyName: "新密钥名称",
-  keyNamePlaceholder: "ci-pipeline",
+  keyNamePlaceholder: "例如 ci-pipeline",
   issue: "签发密钥",
   existingKeys: "已有密钥",
   refresh: "刷新",

@@ -82,7 +82,7 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
     assert.equal(await page.inputValue("#endpoint"), stack.url, "the endpoint defaults to the page's origin");
     assert.match(await text(page, "#conn-badge"), /CloudTower 4\.6\.0/);
     await waitForCredential(page, "none");
-    await shot(page, "connected");
+    await shot(page, "01-connected");
 
     // Sign in; the user and the credential in use show up; the password field is emptied.
     let settled = await vmSettled(page);
@@ -95,7 +95,7 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
     assert.match(await text(page, "#cred-detail"), /Session token of admin/);
     assert.equal(await page.inputValue("#password"), "");
     await waitForVms(page, settled);
-    await shot(page, "signed-in");
+    await shot(page, "02-signed-in");
 
     // Issue a key: shown once, masked; the DOM does not hold it until "Reveal".
     await page.fill("#key-name", "ci-pipeline");
@@ -107,11 +107,11 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
     assert.equal(await page.getAttribute("#secret-value", "data-masked"), "true");
     const key = await until(() => [...secretsSeen].find((s) => stack.sim.state.hasApiKey(s)), { what: "the createApiKey answer" });
     assert.ok(!(await page.content()).includes(key), "a masked key is not in the DOM");
-    await shot(page, "key-issued-masked");
+    await shot(page, "03-key-issued-masked");
     await page.click("#reveal-btn");
     assert.equal(await text(page, "#secret-value"), key);
     assert.equal(await page.getAttribute("#reveal-btn", "aria-pressed"), "true");
-    await shot(page, "key-revealed");
+    await shot(page, "04-key-revealed");
     await page.click("#copy-btn");
     await page.waitForFunction(() => document.querySelector("#copy-status").textContent.includes("Copied"));
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), key, "the clipboard holds the key");
@@ -154,7 +154,7 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
     assert.match(rows[0].memory, /GiB$/);
     assert.ok(rows.some((r) => r.ips.length > 0), "IPs are shown");
     assert.ok(rows.some((r) => r.host !== "—"), "hosts are shown");
-    await shot(page, "vms-with-key");
+    await shot(page, "05-vms-with-key");
 
     // Name filter: every row really contains it, and the total is the simulator's.
     settled = await vmSettled(page);
@@ -176,7 +176,7 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
     assert.equal(rows.length, Math.min(25, dbStopped));
     assert.ok(rows.every((r) => r.status === "STOPPED" && r.name.includes("db")));
     assert.match(await text(page, "#vm-range"), new RegExp(`of ${dbStopped}$`));
-    await shot(page, "vms-filtered");
+    await shot(page, "06-vms-filtered");
 
     // The chart's bars filter too (click RUNNING), keyboard-usable as buttons.
     settled = await vmSettled(page);
@@ -215,7 +215,7 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
     await page.waitForSelector("#confirm-dialog[open]");
     assert.match(await text(page, "#confirm-title"), /ci-pipeline/);
     assert.match(await text(page, "#confirm-text"), /switch back to your session token/);
-    await shot(page, "revoke-confirm", { fullPage: false });
+    await shot(page, "07-revoke-confirm", { fullPage: false });
     await page.keyboard.press("Escape");
     await page.waitForFunction(() => !document.querySelector("#confirm-dialog").open);
     assert.ok(stack.sim.state.hasApiKey(key), "cancelled: the key still works");
@@ -231,7 +231,7 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
     assert.match(await text(page, "#cred-detail"), /Session token of admin/);
     assert.equal(await page.$(`#keys-body tr[data-key-id="${issued.id}"]`), null, "gone from the list");
     assert.equal(stack.sim.state.requests.filter((r) => r.path === "/v2/api/get-vms").at(-1).auth, "token");
-    await shot(page, "revoked-back-to-token");
+    await shot(page, "08-revoked-back-to-token");
 
     // Pasting the revoked key: rejected inline with UNAUTHORIZED, the credential stays the token.
     await page.fill("#paste-key", key);
@@ -267,7 +267,7 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
     assert.equal(await text(page, "#vms-error .request-id"), rejected.requestId);
     assert.equal(await text(page, "#vms-error .http-status"), "401");
     assert.match(await text(page, "#vms-error .alert-hint"), /API key in use was rejected/);
-    await shot(page, "unauthorized-inline");
+    await shot(page, "09-unauthorized-inline");
     settled = await vmSettled(page);
     await page.click("#vms-error .alert-actions button:has-text('session token')");
     await waitForCredential(page, "token");
@@ -312,7 +312,7 @@ test("2FA user: MFA_REQUIRED explained, pointing to API keys (not a generic fail
     assert.ok(await page.$("#login-error .request-id"), "the request id is shown");
     await waitForCredential(page, "none");
     assert.equal(await page.inputValue("#password"), "", "the password is not kept");
-    await shot(page, "mfa-required");
+    await shot(page, "10-mfa-required");
     await page.click("#login-error .alert-actions button");
     assert.equal(await page.evaluate(() => document.activeElement?.id), "paste-key", "the action leads to the key field");
     await assertNoSecrets(page, [mfa.password]);
@@ -351,7 +351,7 @@ test("an injected HTML 502 on get-vms is shown inline with its code, status and 
     assert.equal(await text(page, "#vms-error .request-id"), faulted.at(-1).requestId);
     assert.ok(!(await page.content()).includes("<html><head><title>502"), "the HTML page is not rendered as HTML");
     assert.ok(apiFailures.some((f) => f.includes("502")));
-    await shot(page, "html-502");
+    await shot(page, "11-html-502");
     // Retry (fault used up) recovers.
     settled = await vmSettled(page);
     await page.click("#vms-error .alert-actions button");
@@ -401,7 +401,7 @@ test("remember for this tab: off by default; the opt-in uses sessionStorage only
     assert.match(await text(page, "#cred-detail"), /remembered for this tab/);
     assert.equal(await page.isChecked("#remember"), true);
     assert.equal(await page.$eval("#user-panel", (el) => el.hidden), true, "not signed in: the token was not kept");
-    await shot(page, "remembered-after-reload");
+    await shot(page, "12-remembered-after-reload");
 
     // Opt out: the entry is removed at once; a reload forgets everything.
     await page.uncheck("#remember");
@@ -434,7 +434,7 @@ test("LDAP sign-in: strategies come from the server; every form control has a la
     await waitForCredential(page, "token");
     assert.equal(await text(page, "#user-name"), ldap.name);
     assert.match(await text(page, "#user-meta"), new RegExp(ldap.username));
-    await shot(page, "ldap-signed-in");
+    await shot(page, "13-ldap-signed-in");
     assertClean();
   } finally {
     await close();
@@ -453,7 +453,7 @@ test("zh-CN: the chrome and the server's messages switch language", async () => 
     const alert = await page.waitForSelector("#login-error .alert");
     assert.equal(await alert.getAttribute("data-code"), "UNAUTHORIZED");
     assert.match(await alert.textContent(), /[\u4e00-\u9fff]/, "CloudTower answered in Chinese");
-    await shot(page, "zh-CN");
+    await shot(page, "14-zh-CN");
     await page.selectOption("#language", "en-US");
     assert.equal(await text(page, "#login-title span[data-i18n]"), "Sign in");
     assertClean();
@@ -479,7 +479,7 @@ test("a CloudTower without the key list: UNSUPPORTED said plainly; keys issued h
     await page.click("#dismiss-secret-btn");
     const record = other.sim.state.apiKeys().find((k) => k.name === "only-here");
     await page.waitForSelector(`#keys-body tr[data-key-id="${record.id}"]`);
-    await shot(page, "list-unsupported");
+    await shot(page, "15-list-unsupported");
     await page.click(`#keys-body tr[data-key-id="${record.id}"] .key-revoke`);
     await page.waitForSelector("#confirm-dialog[open]");
     await page.click("#confirm-ok");

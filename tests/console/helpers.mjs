@@ -145,12 +145,10 @@ export async function openConsole(browser, url, { permissions = [], viewport = {
   };
 }
 
-let shotIndex = 0;
-/** Saves a screenshot under artifacts/console/ (git-ignored). */
+/** Saves a screenshot as artifacts/console/<name>.png (git-ignored); names carry their own order. */
 export async function shot(page, name, { fullPage = true } = {}) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  shotIndex += 1;
-  const file = path.join(ARTIFACTS, `${String(shotIndex).padStart(2, "0")}-${name}.png`);
+  const file = path.join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage });
   return file;
 }

@@ -1,0 +1,98 @@
+// scripts/demo.mjs as an operator runs it: --help, the simulator mode (URL and accounts printed,
+// the console and the API on one origin, a taken port falls back), the loud --insecure warning,
+// argument errors, and a clean stop on SIGTERM.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import path from "node:path";
+import { once } from "node:events";
+import { spawn, spawnSync } from "node:child_process";
+import { ROOT } from "./helpers.mjs";
+
+const DEMO = path.join(ROOT, "scripts", "demo.mjs");
+
+/** Starts the demo; resolves once `ready` matches stdout+stderr. */
+function startDemo(args, ready) {
+  const child = spawn(process.execPath, [DEMO, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const out = { stdout: "", stderr: "" };
+  child.stdout.on("data", (c) => { out.stdout += c; });
+  child.stderr.on("data", (c) => { out.stderr += c; });
+  const started = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${out.stdout}\n${out.stderr}`)), 30_000);
+    const check = () => {
+      if (ready.test(out.stdout + out.stderr)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.on("data", check);
+    child.stderr.on("data", check);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`demo exited with ${code}:\n${out.stdout}\n${out.stderr}`));
+    });
+  });
+  started.catch(() => {});
+  return { child, out, started };
+}
+
+async function stop(child) {
+  if (child.exitCode !== null) return child.exitCode;
+  child.kill("SIGTERM");
+  const [code] = await once(child, "exit");
+  return code;
+}
+
+test("demo --help documents the modes and options; bad arguments exit 2", () => {
+  const help = spawnSync(process.execPath, [DEMO, "--help"], { encoding: "utf8" });
+  assert.equal(help.status, 0);
+  for (const flag of ["--port", "--host", "--vms", "--upstream", "--ca", "--insecure", "--quiet"]) assert.match(help.stdout, new RegExp(flag));
+  assert.match(help.stdout, /default 8080/);
+  const bad = spawnSync(process.execPath, [DEMO, "--bogus"], { encoding: "utf8" });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /bogus/);
+  const badPort = spawnSync(process.execPath, [DEMO, "--port", "http"], { encoding: "utf8" });
+  assert.equal(badPort.status, 2);
+});
+
+test("demo: simulator behind the console on one origin; prints URL and accounts; a taken port falls back; SIGTERM stops it", async () => {
+  const blocker = http.createServer();
+  blocker.listen(0, "127.0.0.1");
+  await once(blocker, "listening");
+  const taken = blocker.address().port;
+  const { child, out, started } = startDemo(["--port", String(taken), "--vms", "10", "--quiet"], /Ctrl-C/);
+  try {
+    await started;
+    const url = out.stdout.match(/console:\s+(http:\/\/127\.0\.0\.1:(\d+))\//);
+    assert.ok(url, out.stdout);
+    assert.notEqual(Number(url[2]), taken, "fell back from the taken port");
+    assert.match(out.stderr, new RegExp(`port ${taken} is taken`));
+    for (const account of ["admin / Tower@Admin1", "viewer / Tower@Viewer1", "alice / Tower@Alice1", "bob / Tower@Bob1"]) assert.ok(out.stdout.includes(account), account);
+    assert.match(out.stdout, /10 VMs/);
+    const page = await fetch(`${url[1]}/`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get("content-security-policy"), /'wasm-unsafe-eval'/);
+    assert.equal((await fetch(`${url[1]}/pkg/web.mjs`)).status, 200);
+    const login = await fetch(`${url[1]}/v2/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "admin", password: "Tower@Admin1" }) });
+    assert.equal(login.status, 200);
+    const count = await fetch(`${url[1]}/v2/api/get-vms-connection`, { method: "POST", headers: { "content-type": "application/json", authorization: (await login.json()).data.token }, body: "{}" });
+    assert.deepEqual(await count.json(), { aggregate: { count: 10 } });
+  } finally {
+    assert.equal(await stop(child), 0);
+    await new Promise((resolve) => blocker.close(resolve));
+  }
+});
+
+test("demo --upstream https://... --insecure warns loudly on stderr and in the banner", async () => {
+  const { child, out, started } = startDemo(["--port", "0", "--upstream", "https://127.0.0.1:9", "--insecure", "--quiet"], /upstream check/);
+  try {
+    await started;
+    assert.match(out.stderr, /WARNING: --insecure/);
+    assert.match(out.stderr, /NOT verified/);
+    assert.match(out.stdout, /TLS NOT VERIFIED/);
+    assert.match(out.stderr, /upstream check .*502/);
+  } finally {
+    await stop(child);
+  }
+});

@@ -1,0 +1,334 @@
+// startConsoleServer as a proxy to an HTTPS CloudTower: the simulator behind an https server with
+// a self-signed certificate made here (openssl). TLS is verified by default (502 with a TLS
+// message), accepted with `ca` (file or PEM text) or `insecure`; bodies stream both ways; headers
+// pass through; Host is rewritten; Authorization never reaches a log line. Plus the static side:
+// no traversal, no dot-files, HEAD / 405 / 304 / 421, and the console page itself over the proxy.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import http from "node:http";
+import https from "node:https";
+import { once } from "node:events";
+import { execFileSync } from "node:child_process";
+import { startConsoleServer } from "../../scripts/serve.mjs";
+import { WWW, snapshotPkg, launchBrowser, openConsole, shot, waitForCredential, signIn } from "./helpers.mjs";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+let tmp;
+let certFile;
+let certPem;
+let sim;
+let upstream; // https front of the simulator, plus test routes
+let upstreamUrl;
+const seen = []; // request headers the upstream received
+let releaseStream;
+let requestChunkSeen;
+
+before(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "console-proxy-"));
+  const keyFile = path.join(tmp, "key.pem");
+  certFile = path.join(tmp, "cert.pem");
+  execFileSync("openssl", [
+    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+    "-keyout", keyFile, "-out", certFile, "-days", "2", "-subj", "/CN=cloudtower-test",
+    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+  ], { stdio: "ignore" });
+  certPem = fs.readFileSync(certFile, "utf8");
+  const { startSimulator } = await import("../sim/index.mjs");
+  sim = await startSimulator({ vms: 30 });
+  const simUrl = new URL(sim.url);
+
+  upstream = https.createServer({ key: fs.readFileSync(keyFile), cert: certPem }, (req, res) => {
+    seen.push({ path: req.url, headers: { ...req.headers } });
+    if (req.url === "/v2/api/__stream") {
+      // First chunk now, the rest only when the test has read the first one through the proxy.
+      res.writeHead(200, { "content-type": "text/plain", "x-tower-request-id": "stream-id" });
+      res.write("first\n");
+      releaseStream = () => res.end("last\n");
+      return;
+    }
+    if (req.url === "/v2/api/__upload") {
+      // Answers only after the whole body; signals as soon as the first chunk arrives.
+      let bytes = 0;
+      req.on("data", (chunk) => {
+        bytes += chunk.length;
+        requestChunkSeen?.();
+      });
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ bytes }));
+      });
+      return;
+    }
+    if (req.url === "/v2/api/__headers") {
+      res.writeHead(418, {
+        "content-type": "application/json",
+        "x-tower-request-id": "fixed-request-id",
+        "x-custom": "kept",
+        "set-cookie": ["a=1; Path=/", "b=2; Path=/"],
+      });
+      res.end(JSON.stringify({ ok: true }));
+      return;
+    }
+    const forward = http.request({
+      hostname: simUrl.hostname, port: simUrl.port, method: req.method, path: req.url,
+      headers: { ...req.headers, host: simUrl.host },
+    }, (simRes) => {
+      res.writeHead(simRes.statusCode, simRes.headers);
+      simRes.pipe(res);
+    });
+    forward.on("error", () => res.destroy());
+    req.pipe(forward);
+  });
+  upstream.listen(0, "127.0.0.1");
+  await once(upstream, "listening");
+  upstreamUrl = `https://127.0.0.1:${upstream.address().port}`;
+});
+
+after(async () => {
+  upstream?.closeAllConnections?.();
+  await new Promise((resolve) => (upstream ? upstream.close(resolve) : resolve()));
+  await sim?.close();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+async function withServer(options, fn) {
+  const lines = [];
+  const server = await startConsoleServer({ upstream: upstreamUrl, static: [{ prefix: "/", dir: WWW }], log: (l) => lines.push(l), ...options });
+  try {
+    return await fn(server, lines);
+  } finally {
+    await server.close();
+  }
+}
+
+const post = (url, body, headers = {}) => fetch(url, {
+  method: "POST",
+  headers: { "content-type": "application/json", ...headers },
+  body: JSON.stringify(body),
+});
+
+/** A raw request (fetch normalizes paths and forbids a Host header). */
+function raw(url, { method = "GET", path: p, headers = {} } = {}) {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ hostname: u.hostname, port: u.port, method, path: p, headers }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+test("https upstream with a self-signed certificate: refused by default with a TLS error, 502 JSON and a fresh request id", async () => {
+  await withServer({}, async (server, lines) => {
+    const response = await post(`${server.url}/v2/api/login`, { username: "admin", password: "Tower@Admin1" });
+    assert.equal(response.status, 502);
+    const requestId = response.headers.get("x-tower-request-id");
+    assert.match(requestId, UUID);
+    const body = await response.json();
+    assert.equal(body.status, 502);
+    assert.equal(body.path, "/v2/api/login");
+    assert.match(body.message, /TLS/);
+    assert.match(body.message, /self-signed|SELF_SIGNED/i);
+    assert.match(body.message, /--ca/);
+    assert.ok(lines.some((l) => l.startsWith("POST /v2/api/login 502") && l.includes(requestId)), lines.join("\n"));
+    assert.ok(!lines.join("\n").includes("Tower@Admin1"));
+  });
+});
+
+test("https upstream: accepted with ca (file or PEM text) and with insecure; Authorization never logged; request ids pass through", async () => {
+  for (const options of [{ ca: certFile }, { ca: certPem }, { insecure: true }]) {
+    await withServer(options, async (server, lines) => {
+      const login = await post(`${server.url}/v2/api/login`, { username: "admin", password: "Tower@Admin1" });
+      assert.equal(login.status, 200, JSON.stringify(Object.keys(options)));
+      const token = (await login.json()).data.token;
+      const vms = await post(`${server.url}/v2/api/get-vms`, { first: 3 }, { authorization: token });
+      assert.equal(vms.status, 200);
+      assert.equal((await vms.json()).length, 3);
+      const requestId = vms.headers.get("x-tower-request-id");
+      assert.equal(sim.state.requests.at(-1).requestId, requestId, "the simulator's request id reaches the browser");
+      const graphql = await post(`${server.url}/api`, { query: "{ my { username } }" }, { authorization: token });
+      assert.deepEqual(await graphql.json(), { data: { my: { username: "admin" } } });
+      const bad = await post(`${server.url}/v2/api/get-vms`, {}, { authorization: "not-a-real-credential-123" });
+      assert.equal(bad.status, 401);
+      const log = lines.join("\n");
+      assert.ok(!log.includes(token) && !log.includes("not-a-real-credential-123") && !log.includes("Tower@Admin1"), "no secret in the log");
+      assert.doesNotMatch(log, /authorization/i);
+      for (const line of lines) assert.match(line, /^(GET|POST|HEAD) \/\S* \d{3} id=\S+ \d+ms( \S+)?$/, line);
+      assert.ok(lines.some((l) => l === `POST /v2/api/get-vms 200 id=${requestId} ${l.split(" ").at(-1)}`));
+    });
+  }
+  const last = seen.findLast((s) => s.path === "/v2/api/get-vms");
+  assert.equal(last.headers.host, new URL(upstreamUrl).host, "Host is rewritten to the upstream's");
+});
+
+test("the proxy streams: response chunks arrive before the upstream ends, request chunks reach it before the browser ends", async () => {
+  await withServer({ ca: certFile }, async (server) => {
+    const u = new URL(server.url);
+    // Response streaming.
+    const first = await new Promise((resolve, reject) => {
+      const req = http.request({ hostname: u.hostname, port: u.port, method: "POST", path: "/v2/api/__stream" }, (res) => {
+        assert.equal(res.headers["x-tower-request-id"], "stream-id");
+        res.setEncoding("utf8");
+        let text = "";
+        res.on("data", (chunk) => {
+          text += chunk;
+          if (text === "first\n") {
+            resolve({ res, text });
+          }
+        });
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    const rest = new Promise((resolve) => {
+      let text = first.text;
+      first.res.on("data", (chunk) => { text += chunk; });
+      first.res.on("end", () => resolve(text));
+    });
+    releaseStream();
+    assert.equal(await rest, "first\nlast\n");
+
+    // Request streaming: the second chunk is only written once the upstream saw the first.
+    const upstreamGotFirst = new Promise((resolve) => { requestChunkSeen = resolve; });
+    const answer = new Promise((resolve, reject) => {
+      const req = http.request({ hostname: u.hostname, port: u.port, method: "POST", path: "/v2/api/__upload", headers: { "content-type": "application/octet-stream", "transfer-encoding": "chunked" } }, (res) => {
+        let text = "";
+        res.on("data", (c) => { text += c; });
+        res.on("end", () => resolve(JSON.parse(text)));
+      });
+      req.on("error", reject);
+      req.write(Buffer.alloc(1000, 1));
+      const timer = setTimeout(() => reject(new Error("the proxy buffered the request body")), 5000);
+      upstreamGotFirst.then(() => {
+        clearTimeout(timer);
+        req.end(Buffer.alloc(500, 2));
+      });
+    });
+    assert.deepEqual(await answer, { bytes: 1500 });
+    requestChunkSeen = undefined;
+  });
+});
+
+test("the proxy passes every response header (request id, set-cookie, custom) and status through; drops cookies going up", async () => {
+  await withServer({ ca: certFile }, async (server) => {
+    const response = await raw(server.url, { method: "POST", path: "/v2/api/__headers", headers: { cookie: "console=1", "x-tower-request-id": "from-browser" } });
+    assert.equal(response.status, 418);
+    assert.equal(response.headers["x-tower-request-id"], "fixed-request-id");
+    assert.equal(response.headers["x-custom"], "kept");
+    assert.deepEqual(response.headers["set-cookie"], ["a=1; Path=/", "b=2; Path=/"]);
+    const got = seen.findLast((s) => s.path === "/v2/api/__headers").headers;
+    assert.equal(got.cookie, undefined, "the console origin's cookies are not forwarded");
+    assert.equal(got["x-tower-request-id"], "from-browser", "x-tower-request-id passes upstream too");
+  });
+});
+
+test("an unreachable upstream answers 502 ErrorBody JSON with a fresh request id", async () => {
+  const closed = http.createServer();
+  closed.listen(0, "127.0.0.1");
+  await once(closed, "listening");
+  const port = closed.address().port;
+  await new Promise((resolve) => closed.close(resolve));
+  const server = await startConsoleServer({ upstream: `http://127.0.0.1:${port}` });
+  try {
+    for (const p of ["/api", "/api/", "/v2/api/get-vms"]) {
+      const response = await post(`${server.url}${p}`, {});
+      assert.equal(response.status, 502);
+      assert.match(response.headers.get("x-tower-request-id"), UUID);
+      const body = await response.json();
+      assert.deepEqual(Object.keys(body).sort(), ["message", "path", "status"]);
+      assert.equal(body.path, p);
+      assert.match(body.message, /ECONNREFUSED/);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+test("static files: CSP on HTML, content types, no traversal or dot-files, HEAD, 405, 304, 301, 421 for foreign hosts", async () => {
+  const dir = fs.mkdtempSync(path.join(tmp, "static-"));
+  fs.writeFileSync(path.join(dir, "index.html"), "<!doctype html><title>t</title>");
+  fs.writeFileSync(path.join(dir, "a.mjs"), "export {};");
+  fs.writeFileSync(path.join(dir, "m.wasm"), Buffer.from([0, 97, 115, 109, 1, 0, 0, 0]));
+  fs.writeFileSync(path.join(dir, ".env"), "SECRET=1");
+  fs.mkdirSync(path.join(dir, "sub"));
+  fs.writeFileSync(path.join(dir, "sub", "index.html"), "<p>sub</p>");
+  fs.symlinkSync("/etc/hostname", path.join(dir, "escape.txt"));
+  const server = await startConsoleServer({ static: [{ prefix: "/", dir }], simControl: false });
+  try {
+    const root = await raw(server.url, { path: "/" });
+    assert.equal(root.status, 200);
+    assert.equal(root.headers["content-type"], "text/html; charset=utf-8");
+    assert.match(root.headers["content-security-policy"], /^default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self';/);
+    assert.doesNotMatch(root.headers["content-security-policy"], /'unsafe-inline'|'unsafe-eval'|\*/);
+    assert.equal(root.headers["x-content-type-options"], "nosniff");
+    assert.equal((await raw(server.url, { path: "/a.mjs" })).headers["content-type"], "text/javascript; charset=utf-8");
+    assert.equal((await raw(server.url, { path: "/m.wasm" })).headers["content-type"], "application/wasm");
+    for (const p of ["/../package.json", "/%2e%2e/package.json", "/sub/..%2f..%2fpackage.json", "/.env", "/%2eenv", "/escape.txt", "/nope.html", "/__sim/faults"]) {
+      assert.equal((await raw(server.url, { path: p })).status, 404, p);
+    }
+    assert.equal((await raw(server.url, { path: "/a.mjs%00" })).status, 400);
+    assert.equal((await raw(server.url, { path: "/sub" })).status, 301);
+    assert.equal((await raw(server.url, { path: "/sub/" })).body, "<p>sub</p>");
+    const head = await raw(server.url, { method: "HEAD", path: "/" });
+    assert.equal(head.status, 200);
+    assert.equal(head.body, "");
+    assert.equal((await raw(server.url, { method: "POST", path: "/" })).status, 405);
+    assert.equal((await raw(server.url, { path: "/", headers: { "if-none-match": root.headers.etag } })).status, 304);
+    assert.equal((await raw(server.url, { path: "/", headers: { host: "attacker.example" } })).status, 421, "DNS-rebinding guard");
+    assert.equal((await raw(server.url, { path: "/", headers: { host: `localhost:${new URL(server.url).port}` } })).status, 200);
+    // No upstream configured: the API paths answer 502 JSON, not a static 404.
+    const api = await raw(server.url, { method: "POST", path: "/v2/api/get-vms" });
+    assert.equal(api.status, 502);
+    assert.match(api.headers["x-tower-request-id"], UUID);
+  } finally {
+    await server.close();
+  }
+});
+
+test("the console over the HTTPS proxy: a TLS refusal is shown inline; with the CA it connects and signs in", async () => {
+  const pkg = await snapshotPkg();
+  const browser = await launchBrowser();
+  try {
+    for (const trusted of [false, true]) {
+      const server = await startConsoleServer({
+        upstream: upstreamUrl,
+        ca: trusted ? certFile : undefined,
+        static: [{ prefix: "/", dir: WWW }, { prefix: "/pkg/", dir: pkg.dir }],
+      });
+      const { page, assertClean, close } = await openConsole(browser, server.url);
+      try {
+        if (!trusted) {
+          const alert = await page.waitForSelector("#connect-error .alert");
+          assert.equal(await alert.getAttribute("data-code"), "HTTP");
+          assert.equal(await page.textContent("#connect-error .http-status"), "502");
+          assert.match(await alert.textContent(), /TLS/);
+          assert.match(await page.textContent("#connect-error .request-id"), UUID);
+          assert.equal(await page.getAttribute("#conn-badge", "data-state"), "error");
+          await shot(page, "20-proxy-tls-refused");
+        } else {
+          assert.equal(await page.getAttribute("#conn-badge", "data-state"), "ok");
+          await signIn(page, { username: "admin", password: "Tower@Admin1" });
+          await waitForCredential(page, "token");
+          await page.waitForSelector("#vm-body tr[data-vm-id]");
+          await shot(page, "21-proxy-tls-with-ca");
+        }
+        assertClean();
+      } finally {
+        await close();
+        await server.close();
+      }
+    }
+  } finally {
+    await browser.close();
+    pkg.remove();
+  }
+});
