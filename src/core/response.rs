@@ -96,7 +96,8 @@ pub fn looks_like_mfa(text: &str) -> bool {
         "多因素",
         "验证码",
     ];
-    let lower = text.to_lowercase();
+    // ASCII folding is enough (the Chinese hints have no case) and avoids Unicode case tables.
+    let lower = text.to_ascii_lowercase();
     HINTS.iter().any(|hint| lower.contains(hint))
 }
 
