@@ -94,6 +94,9 @@ function showError(slotSelector, error, { context, actions = [] } = {}) {
   const extra = [...actions];
   if (info.code === "UNAUTHORIZED" && state.key && state.token && context !== "use-key") {
     extra.push(h("button", { type: "button", class: "btn btn-small btn-secondary", onclick: guard(() => switchToToken(t("switchedToToken"))) }, t("backToToken")));
+  } else if (info.code === "UNAUTHORIZED" && !state.key && state.token && context !== "login") {
+    // The session ended on the server (expiry, single-session login, ...): start over.
+    extra.push(h("button", { type: "button", class: "btn btn-small btn-primary", onclick: guard(signInAgain) }, t("signInAgain")));
   }
   const box = h("div", { class: "alert alert-error", role: "alert", "data-code": info.code },
     h("div", { class: "alert-head" },
@@ -215,8 +218,9 @@ async function connect() {
   } catch {
     crossOrigin = true;
   }
-  $("#endpoint-hint").textContent = crossOrigin ? t("crossOrigin", { endpoint: client.endpoint }) : $("#endpoint-hint").textContent;
-  $("#endpoint-hint").classList.toggle("hint-warning", crossOrigin);
+  const warning = $("#endpoint-warning");
+  warning.textContent = crossOrigin ? t("crossOrigin", { endpoint: client.endpoint }) : "";
+  warning.hidden = !crossOrigin;
   setConnection("idle", t("connecting"));
   $("#connect-status").textContent = t("connecting");
   try {
@@ -276,6 +280,7 @@ async function login() {
   if (source !== "LOCAL" && $("#strategy").value) options.authConfigId = $("#strategy").value;
   if (!state.base) await connect();
   const client = state.base;
+  if (!client) return; // connect() has shown why
   try {
     await client.login(options);
   } catch (error) {
@@ -315,6 +320,14 @@ function forgetEverything() {
   } catch {
     state.base = null;
   }
+}
+
+function signInAgain() {
+  forgetEverything();
+  renderAll();
+  resetVms();
+  clearError("#keys-error");
+  $("#username").focus();
 }
 
 async function logout() {
@@ -391,7 +404,7 @@ function showSecret(id) {
     fill(slot);
     $("#key-name").focus();
   });
-  fill(slot, h("div", { id: "secret-panel", class: "secret-panel", role: "region", "aria-labelledby": "secret-title" },
+  fill(slot, h("div", { id: "secret-panel", class: "secret-panel", role: "region", "aria-labelledby": "secret-title", "data-key-id": id },
     h("div", { class: "secret-head" },
       h("h3", { id: "secret-title", class: "secret-title" }, t("secretTitle", { name: entry.name })),
       h("span", { class: "badge badge-once" }, "1×")),
@@ -544,7 +557,7 @@ async function revokeBySecret() {
 async function afterRevoke({ id, secret, name, alreadyRevoked }) {
   const session = id ? state.sessionKeys.get(id) : null;
   if (session) state.sessionKeys.delete(id);
-  if (id && $("#secret-panel") && !state.sessionKeys.has(id) && session) fill($("#secret-slot"));
+  if (id && $("#secret-panel")?.dataset.keyId === id) fill($("#secret-slot"));
   showNotice(alreadyRevoked ? t("revokedAlready", { name }) : t("revoked", { name }));
   const key = state.key;
   if (key && ((id && key.id === id) || (secret && key.secret === secret))) {

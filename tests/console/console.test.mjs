@@ -509,7 +509,10 @@ test("README screenshot: signed in, VM list with the status chart", { skip: proc
     await page.click("#use-new-key-btn");
     await waitForVms(page, settled);
     await page.click("#dismiss-secret-btn");
-    await page.evaluate(() => { document.querySelector("#notice").hidden = true; });
+    await page.evaluate(() => {
+      document.querySelector("#notice").hidden = true;
+      document.activeElement?.blur();
+    });
     fs.mkdirSync(path.join(ROOT, "docs"), { recursive: true });
     await page.screenshot({ path: path.join(ROOT, "docs", "console.png"), fullPage: true });
     assertClean();
