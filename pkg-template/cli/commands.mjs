@@ -5,10 +5,9 @@ import { open, readFile, rename, unlink } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { constants, hostname } from "node:os";
-import { CliError, usage, io } from "./errors.mjs";
-import { connect, loadPackage, parseDuration } from "./connect.mjs";
+import { CliError, usage, io, describeFailedTask } from "./errors.mjs";
+import { connect, parseDuration } from "./connect.mjs";
 import { readSecrets, readStdin, ProgressBar, table } from "./terminal.mjs";
-import { paginate, waitForTasks } from "./compat.mjs";
 
 // ---- shared helpers ---------------------------------------------------------------------------
 
@@ -204,9 +203,22 @@ async function keyCreate(ctx) {
   });
 }
 
+/** Runs `fn`; when the key came as a positional argument, warns about its exposure either way. */
+async function warningAboutExposure(ctx, args, what, fn) {
+  if (ctx.values.stdin || !args.length) return fn();
+  try {
+    const result = await fn();
+    ctx.err(EXPOSED_OK(what));
+    return result;
+  } catch (error) {
+    if (error?.code !== "USAGE") ctx.err(EXPOSED_LIVE(what));
+    throw error;
+  }
+}
+
 async function keyDelete(ctx, args) {
-  return withConnection(ctx, { need: "token" }, async (client) => {
-    const { keys, exposed } = await keysToRevoke(ctx, args, "key delete", { single: false });
+  return warningAboutExposure(ctx, args, "the API key", () => withConnection(ctx, { need: "token" }, async (client) => {
+    const { keys } = await keysToRevoke(ctx, args, "key delete", { single: false });
     const results = [];
     let failure = null;
     for (const key of keys) {
@@ -224,9 +236,8 @@ async function keyDelete(ctx, args) {
         ctx.out(r.alreadyRevoked ? "already revoked (no such key)\n" : `revoked API key ${r.id}\n`);
       }
     }
-    if (exposed) ctx.err(failure ? EXPOSED_LIVE("the API key") : EXPOSED_OK("the API key"));
     if (failure) throw failure;
-  });
+  }));
 }
 
 async function keyList(ctx) {
@@ -247,20 +258,27 @@ async function keyList(ctx) {
 async function keyRotate(ctx, args) {
   const name = required(ctx.values.name, "--name NAME", "key rotate");
   if (ctx.values.force && !ctx.values.output) throw usage("--force only applies to --output FILE");
-  return withConnection(ctx, { need: "token" }, async (client) => {
-    const { keys, exposed } = await keysToRevoke(ctx, args, "key rotate", { single: true });
+  return warningAboutExposure(ctx, args, "the old API key", () => withConnection(ctx, { need: "token" }, async (client) => {
+    const { keys } = await keysToRevoke(ctx, args, "key rotate", { single: true });
+    // rotateApiKey() treats an old key that is already gone as revoked and succeeds: a mistyped
+    // key would then get a new key issued while the real one stays valid. Check it first.
+    try {
+      await client.withApiKey(keys[0]).currentUser();
+    } catch (error) {
+      if (error?.code !== "UNAUTHORIZED") throw error;
+      throw new CliError("UNAUTHORIZED", "the key to replace is not a valid API key (revoked, expired or mistyped): no key was issued",
+        { status: error.status, requestId: error.requestId, operation: error.operation });
+    }
     const file = ctx.values.output ? await secretFile(ctx.values.output, ctx.values.force) : null;
     let key;
     try {
       key = await client.rotateApiKey({ key: keys[0], name });
     } catch (error) {
       await file?.discard();
-      if (exposed) ctx.err(EXPOSED_LIVE("the old API key"));
       throw error;
     }
-    if (exposed) ctx.err(EXPOSED_OK("the old API key"));
     await emitNewKey(ctx, key, file);
-  });
+  }));
 }
 
 // ---- call -------------------------------------------------------------------------------------
@@ -317,7 +335,7 @@ async function vms(ctx) {
       const options = { signal: ctx.signal, onProgress: ({ loaded, total }) => bar.update(loaded, total, "VMs") };
       if (pageSize !== undefined) options.pageSize = pageSize;
       try {
-        for await (const vm of paginate(client, "get-vms", body, options)) items.push(vm);
+        for await (const vm of client.paginate("get-vms", body, options)) items.push(vm);
       } finally {
         bar.done();
       }
@@ -365,16 +383,22 @@ async function wait(ctx, args) {
   const options = { signal: ctx.signal };
   if (ctx.values.interval !== undefined) options.intervalMs = parseDuration(ctx.values.interval, "--interval");
   if (ctx.values["wait-timeout"] !== undefined) options.timeoutMs = parseDuration(ctx.values["wait-timeout"], "--wait-timeout");
-  const { CloudTowerError } = await loadPackage();
   return withConnection(ctx, { need: "any" }, async (client) => {
     const bar = new ProgressBar(ids.length === 1 ? "task" : "tasks");
     options.onProgress = (progress) => {
-      const { done, total } = progressOf(progress, ids.length);
-      bar.update(done, total, "done");
+      const { done, total, share } = progressOf(progress, ids.length);
+      bar.update(done, total, "done", share);
     };
     let tasks;
     try {
-      tasks = await waitForTasks(client, ids, options, CloudTowerError);
+      tasks = await client.waitForTasks(ids, options);
+    } catch (error) {
+      if (error?.code === "TASK_FAILED" && Array.isArray(error.failedTasks) && error.failedTasks.length) {
+        const { failedTasks } = error;
+        throw new CliError("TASK_FAILED", `${failedTasks.length} of ${ids.length} task${ids.length === 1 ? "" : "s"} FAILED: ${failedTasks.map(describeFailedTask).join("; ")}`,
+          { failedTasks, requestId: error.requestId, operation: error.operation });
+      }
+      throw error;
     } finally {
       bar.done();
     }
@@ -387,14 +411,12 @@ async function wait(ctx, args) {
   });
 }
 
-/** How many of the tasks are done, from whatever the package's onProgress reports. */
+/** `{ ended, total, progress }` of the package's onProgress → the bar's numbers. */
 function progressOf(progress, count) {
-  if (typeof progress?.done === "number") return { done: progress.done, total: progress.total ?? count };
-  if (typeof progress?.finished === "number") return { done: progress.finished, total: progress.total ?? count };
-  if (Array.isArray(progress?.tasks)) {
-    return { done: progress.tasks.filter((t) => t.status === "SUCCESSED" || t.status === "FAILED").length, total: count };
-  }
-  return { done: 0, total: count };
+  const total = typeof progress?.total === "number" ? progress.total : count;
+  const done = typeof progress?.ended === "number" ? progress.ended : 0;
+  const share = typeof progress?.progress === "number" ? progress.progress : undefined;
+  return { done, total, share };
 }
 
 // ---- exec -------------------------------------------------------------------------------------

@@ -30,15 +30,15 @@ export const EXIT_CODES = Object.freeze({
 export const EXIT_CODE_MEANINGS = [
   [0, "", "success"],
   [1, "INTERNAL", "unexpected failure (a bug: please report it)"],
-  [2, "USAGE", "bad command line: unknown command or option, missing argument, no endpoint or credentials, a secret given as an option value"],
-  [3, "INVALID_ARGUMENT", "the client refused an argument (endpoint, body, name, timeout, ...)"],
-  [4, "NETWORK", "no answer: connection refused, DNS, TLS certificate not trusted, ..."],
-  [5, "TIMEOUT", "no answer within --timeout, or tasks not finished within --wait-timeout"],
+  [2, "USAGE", "bad command line, no endpoint or credentials, or a secret as an option"],
+  [3, "INVALID_ARGUMENT", "the client refused an argument (endpoint, operation, language, ...)"],
+  [4, "NETWORK", "no answer: connection refused, DNS, untrusted TLS certificate, ..."],
+  [5, "TIMEOUT", "no answer within --timeout; wait: tasks not done by --wait-timeout"],
   [6, "ABORTED", "the request was aborted"],
   [7, "HTTP", "the server answered with an error status not listed below"],
-  [8, "UNAUTHORIZED", "wrong username or password, or an invalid, expired or revoked token or key"],
+  [8, "UNAUTHORIZED", "wrong password, or an invalid, expired or revoked token or key"],
   [9, "FORBIDDEN", "the credential is valid but not allowed to do this"],
-  [10, "MFA_REQUIRED", "the user has two-factor authentication: use an API key (CLOUDTOWER_API_KEY)"],
+  [10, "MFA_REQUIRED", "the user has two-factor authentication: use an API key"],
   [11, "NOT_FOUND", "unknown or unavailable operation, or a missing resource"],
   [12, "RESOURCE_LOCKED", "the resource is locked by another operation"],
   [13, "GRAPHQL", "the GraphQL API answered with errors"],
@@ -46,10 +46,10 @@ export const EXIT_CODE_MEANINGS = [
   [15, "UNSUPPORTED", "the server or this Node.js lacks a needed feature"],
   [16, "OUTCOME_UNKNOWN", "a change was sent but its outcome is unknown: check before retrying"],
   [17, "TASK_FAILED", "wait: at least one task ended FAILED"],
-  [18, "IO", "a local file or standard input could not be read or written (e.g. --output exists)"],
+  [18, "IO", "a local file or stdin: unreadable, unwritable, --output exists"],
   [126, "COMMAND_NOT_EXECUTABLE", "exec: the command could not be run (permission)"],
   [127, "COMMAND_NOT_FOUND", "exec: the command was not found"],
-  ["128+N", "INTERRUPTED", "interrupted by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP); exec: the command was killed by it"],
+  ["128+N", "INTERRUPTED", "signal N: 130 Ctrl-C, 143 SIGTERM (exec: the command's death by N)"],
   ["other", "", "exec: the command's own exit status"],
 ];
 
@@ -112,9 +112,6 @@ export function describeError(error, context = {}) {
 /** `error [CODE] message (request id …)`: one line for a terminal or a log. */
 export function formatError(described) {
   let line = `error [${described.code}] ${described.message.replace(/\s*\n\s*/g, " ")}`;
-  if (described.failedTasks?.length && !/ failed: /.test(described.message)) {
-    line += `: ${described.failedTasks.map(describeFailedTask).join("; ")}`;
-  }
   const extra = [];
   if (described.step) extra.push(`step ${described.step}`);
   if (described.requestId) extra.push(`request id ${described.requestId}`);
@@ -124,5 +121,5 @@ export function formatError(described) {
 
 export function describeFailedTask(task) {
   const what = [task.error_code, task.error_message].filter(Boolean).join(": ") || "no error message";
-  return `task ${task.id} FAILED: ${what}`;
+  return `task ${task.id}: ${what}`;
 }

@@ -28,7 +28,7 @@ export const ENVIRONMENT_HELP = `Environment (credentials are never accepted as 
 
 const pad = (text, width) => String(text).padEnd(width);
 export const EXIT_CODES_HELP = `Exit status:
-${EXIT_CODE_MEANINGS.map(([status, code, meaning]) => `  ${pad(status, 6)}${pad(code, 17)}${meaning}`).join("\n")}
+${EXIT_CODE_MEANINGS.map(([status, code, meaning]) => `  ${pad(status, 6)}${pad(code, 23)}${meaning}`).join("\n")}
   Errors are printed on stderr as one line, \`error [CODE] message (request id …)\`, or with
   --json as {"error": {"code", "exitCode", "message", "status", "requestId", "operation", ...}}.`;
 

@@ -80,7 +80,8 @@ export class ProgressBar {
     this.drawn = false;
   }
 
-  update(done, total, unit = "") {
+  /** `share` (0..1) overrides done/total for the bar's length, e.g. tasks' own progress. */
+  update(done, total, unit = "", share = undefined) {
     if (!this.enabled) return;
     const now = Date.now();
     const complete = total !== undefined && total !== null && done >= total;
@@ -89,11 +90,11 @@ export class ProgressBar {
     const columns = this.stream.columns || 80;
     let line;
     if (typeof total === "number" && total > 0) {
-      const share = Math.min(1, done / total);
+      const fraction = Math.max(0, Math.min(1, share ?? done / total));
       const counts = `${done}/${total}${unit ? ` ${unit}` : ""}`;
       const width = Math.max(10, Math.min(40, columns - this.label.length - counts.length - 12));
-      const filled = Math.round(share * width);
-      line = `${this.label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${String(Math.floor(share * 100)).padStart(3)}% ${counts}`;
+      const filled = Math.round(fraction * width);
+      line = `${this.label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}% ${counts}`;
     } else {
       line = `${this.label} ${done}${unit ? ` ${unit}` : ""}`;
     }
