@@ -47,10 +47,8 @@ function toOptions(values) {
     control: values["no-control"] ? false : undefined,
     log: values.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
   };
-  if (values["admin-user"] || values["admin-password"]) {
-    options.admin = { username: values["admin-user"], password: values["admin-password"] };
-    for (const k of Object.keys(options.admin)) if (options.admin[k] === undefined) delete options.admin[k];
-  }
+  const admin = Object.entries({ username: values["admin-user"], password: values["admin-password"] }).filter(([, v]) => v !== undefined);
+  if (admin.length) options.admin = Object.fromEntries(admin);
   for (const [flag, option] of Object.entries(INTEGER_FLAGS)) {
     if (values[flag] === undefined) continue;
     if (!/^\d+$/.test(values[flag])) throw new TypeError(`--${flag} needs a non-negative integer, got ${values[flag]}`);
@@ -94,6 +92,8 @@ try {
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 } catch (error) {
-  process.stderr.write(`${error.message}\n\n${HELP}`);
-  process.exit(2);
+  // Usage errors (unknown flag, bad value) are TypeErrors: exit 2 with the help; others exit 1.
+  const usage = error instanceof TypeError;
+  process.stderr.write(usage ? `${error.message}\n\n${HELP}` : `${error.stack ?? error}\n`);
+  process.exit(usage ? 2 : 1);
 }
