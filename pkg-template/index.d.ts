@@ -14,6 +14,7 @@ export type {
   ListingBody,
   ListingItem,
   ListingOperation,
+  ListingWhere,
   LoginOptions,
   PaginateOptions,
   Paginator,
@@ -27,7 +28,7 @@ export type {
   UserRole,
   UserSource,
 } from "./wasm/web.mjs";
-export type * from "./operations";
+export type * from "./operations.js";
 
 /** Stable error codes of {@link CloudTowerError}. */
 export type CloudTowerErrorCode =
@@ -99,7 +100,15 @@ export declare class CloudTowerError extends Error {
 export declare function isCloudTowerError(value: unknown): value is CloudTowerError;
 
 /** What `init` accepts: a URL of the .wasm, a Response, its bytes, or a compiled module. */
-export type InitInput = string | URL | Request | Response | BufferSource | WebAssembly.Module;
+export type InitInput = string | URL | Request | Response | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+
+// Node projects without the DOM library have no WebAssembly types; this empty interface merges
+// with the DOM library's where it is loaded.
+declare global {
+  namespace WebAssembly {
+    interface Module {}
+  }
+}
 
 /**
  * Browsers and bundlers: loads the WebAssembly module; await it once before creating clients.

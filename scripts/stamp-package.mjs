@@ -1,10 +1,11 @@
-// Stamps pkg/ from pkg-template/: the version from Cargo.toml, the CommonJS twin of error.mjs,
-// and the package files. Run by scripts/build.sh after the wasm and its glue are in pkg/wasm/.
-import { readFileSync, writeFileSync, cpSync, existsSync } from "node:fs";
+// Stamps a package folder (argument; default pkg/) from pkg-template/: the version from
+// Cargo.toml, the CommonJS twin of error.mjs, and the package files. Run by scripts/build.sh
+// after the wasm and its glue are in <folder>/wasm/.
+import { readFileSync, writeFileSync, cpSync, copyFileSync, existsSync } from "node:fs";
 
 const root = new URL("../", import.meta.url);
 const template = new URL("pkg-template/", root);
-const pkg = new URL("pkg/", root);
+const pkg = new URL(`${process.argv[2] ?? "pkg"}/`, root);
 
 const cargo = readFileSync(new URL("Cargo.toml", root), "utf8");
 const version = /^version = "(.+)"$/m.exec(cargo)[1];
@@ -18,6 +19,11 @@ for (const file of manifest.files) {
   if (existsSync(new URL(file, template))) cpSync(new URL(file, template), new URL(file, pkg), { recursive: true });
 }
 
+// The repository's license ships as is; the ESM twin of the types is the same file under the
+// name TypeScript reads as an ES module (so `import` resolves no phantom default export).
+copyFileSync(new URL("LICENSE", root), new URL("LICENSE", pkg));
+copyFileSync(new URL("index.d.ts", template), new URL("index.d.mts", pkg));
+
 // One source for the error class: the CommonJS copy is derived, so the two cannot drift.
 const esm = readFileSync(new URL("error.mjs", template), "utf8");
 const names = [...esm.matchAll(/^export (?:class|function) (\w+)/gm)].map((m) => m[1]);
@@ -25,4 +31,4 @@ const cjs = `"use strict";\n${esm.replace(/^export /gm, "")}\nmodule.exports = {
 writeFileSync(new URL("error.cjs", pkg), cjs);
 
 for (const file of manifest.files) readFileSync(new URL(file, pkg)); // every listed file exists
-console.log(`pkg/ stamped: cloudtower-wasm@${version}`);
+console.log(`${process.argv[2] ?? "pkg"}/ stamped: cloudtower-wasm@${version}`);

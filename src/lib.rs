@@ -45,7 +45,7 @@ const DEFAULT_TIMEOUT_MS: u32 = 30_000;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_APPEND: &'static str = r#"
-import type { Operations, OperationName, Task } from "../operations";
+import type { Operations, OperationName, Task } from "../operations.js";
 
 /** `get-*` operations that list items and have a `-connection` count: what paginate and count take. */
 export type ListingOperation = {
@@ -57,8 +57,10 @@ export type ListingOperation = {
 export type ListingItem<Op extends ListingOperation> = Operations[Op]["response"] extends (infer T)[] ? T : never;
 /** A listing's body without the paging fields, which paginate sets itself. */
 export type ListingBody<Op extends ListingOperation> = Omit<NonNullable<Operations[Op]["body"]>, "first" | "last" | "skip" | "after" | "before">;
+/** A listing's `where` filter type. */
+export type ListingWhere<Op extends ListingOperation> = NonNullable<Operations[Op]["body"]> extends { where?: infer W } ? NonNullable<W> : never;
 /** A mutation result that names its task. */
-export interface WithTaskLike { task_id: string | null; data?: unknown }
+export interface WithTaskLike { task_id?: string | null; data?: unknown }
 
 /** Async iterator over a listing's items; `pages()` iterates page arrays instead. */
 export interface Paginator<T> extends AsyncIterableIterator<T> {
@@ -93,7 +95,7 @@ export interface CloudTowerClient {
    */
   paginate<Op extends ListingOperation>(operation: Op, body?: ListingBody<Op> | null, options?: PaginateOptions): Paginator<ListingItem<Op>>;
   /** The number of items `operation` would list for `where`, from its `-connection` twin. */
-  count<Op extends ListingOperation>(operation: Op, where?: ListingBody<Op>["where"] | null, options?: CallOptions): Promise<number>;
+  count<Op extends ListingOperation>(operation: Op, where?: ListingWhere<Op> | null, options?: CallOptions): Promise<number>;
   /**
    * Waits until every task ended; resolves with the final tasks, rejects `TASK_FAILED`
    * (with `failedTasks`) or `TIMEOUT`. Accepts task ids or the `WithTask` results of a mutation.
@@ -249,7 +251,11 @@ impl CloudTowerClient {
     /// Logs in with a password; the client then holds a token. Users with two-factor
     /// authentication get `MFA_REQUIRED`: scripts should use an API key.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn login(&self, options: Ts<LoginOptions>) -> Promise {
+    pub fn login(
+        &self,
+        options: Ts<LoginOptions>,
+        call_options: Option<Ts<CallOptions>>,
+    ) -> Promise {
         let this = self.clone_handle();
         let options = from_js::<LoginOptions>(options.into(), "options");
         let secrets = options
@@ -258,7 +264,7 @@ impl CloudTowerClient {
             .unwrap_or_default();
         settle(secrets, async move {
             let options = options?;
-            let call = this.call_settings(None)?;
+            let call = this.call_settings(call_options.map(JsValue::from))?;
             let auth_config_id = match &options.auth_config_id {
                 Some(id) => Some(validate_name("authConfigId", id)?),
                 None if v2::needs_strategy(&options) => {
@@ -286,12 +292,12 @@ impl CloudTowerClient {
     /// Ends the session of a token (server-side) and forgets the credential. An API key is only
     /// forgotten, not revoked: use `deleteApiKey` for that.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn logout(&self) -> Promise {
+    pub fn logout(&self, call_options: Option<Ts<CallOptions>>) -> Promise {
         let this = self.clone_handle();
         let held = this.current_rc();
         settle(this.secrets(), async move {
             if let Credential::Token(token) = held.as_ref() {
-                let call = this.call_settings(None)?;
+                let call = this.call_settings(call_options.map(JsValue::from))?;
                 let request = graphql::request::<()>(
                     &this.settings.endpoint,
                     Some(token),
@@ -314,39 +320,65 @@ impl CloudTowerClient {
 
     /// Issues an API key (needs a token). The result is the only place the key is ever shown.
     #[wasm_bindgen(js_name = createApiKey, unchecked_return_type = "Promise<ApiKey>")]
-    pub fn create_api_key(&self, options: Ts<CreateApiKeyOptions>) -> Promise {
+    pub fn create_api_key(
+        &self,
+        options: Ts<CreateApiKeyOptions>,
+        call_options: Option<Ts<CallOptions>>,
+    ) -> Promise {
         let this = self.clone_handle();
         let options = from_js::<CreateApiKeyOptions>(options.into(), "options");
         settle(this.secrets(), async move {
-            let key = this.issue_key(&options?.name).await?;
+            let call = this.call_settings(call_options.map(JsValue::from))?;
+            let key = this.issue_key(&options?.name, &call).await?;
             to_js(&key)
         })
     }
 
-    /// Revokes an API key (needs a token). A key that no longer exists resolves with
-    /// `alreadyRevoked: true`.
+    /// Revokes an API key (needs a token), given the key itself or `{ id }` (as listed by
+    /// `listApiKeys`). A key that no longer exists resolves with `alreadyRevoked: true`.
     #[wasm_bindgen(js_name = deleteApiKey, unchecked_return_type = "Promise<DeleteApiKeyResult>")]
-    pub fn delete_api_key(&self, key: JsValue) -> Promise {
+    pub fn delete_api_key(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | { id: string }")] key: JsValue,
+        call_options: Option<Ts<CallOptions>>,
+    ) -> Promise {
         let this = self.clone_handle();
-        let key = secret_argument(&key, "key");
+        let target = revoke_target(&key);
         let mut secrets = this.secrets();
-        secrets.extend(key.iter().cloned());
+        if let Ok(RevokeTarget::Key(secret)) = &target {
+            secrets.push(secret.clone());
+        }
         settle(secrets, async move {
-            let result = this.revoke_key(&key?).await?;
+            let call = this.call_settings(call_options.map(JsValue::from))?;
+            let result = match target? {
+                RevokeTarget::Key(secret) => this.revoke_key(&secret, &call).await?,
+                RevokeTarget::Id(id) => {
+                    this.require_token("deleteApiKey")?;
+                    this.run_document(
+                        graphql::DELETE_API_KEY_BY_ID,
+                        Some(graphql::IdVariables { id: &id }),
+                        graphql::parse_delete_api_key_by_id,
+                        &call,
+                    )
+                    .await?
+                }
+            };
             to_js(&result)
         })
     }
 
     /// Lists API keys without their secrets; `UNSUPPORTED` when the server has no such query.
     #[wasm_bindgen(js_name = listApiKeys, unchecked_return_type = "Promise<ApiKeyRecord[]>")]
-    pub fn list_api_keys(&self) -> Promise {
+    pub fn list_api_keys(&self, call_options: Option<Ts<CallOptions>>) -> Promise {
         let this = self.clone_handle();
         settle(this.secrets(), async move {
+            let call = this.call_settings(call_options.map(JsValue::from))?;
             let keys = this
                 .run_document(
                     graphql::LIST_API_KEYS,
                     None::<()>,
                     graphql::parse_list_api_keys,
+                    &call,
                 )
                 .await?;
             to_js(&keys)
@@ -355,11 +387,12 @@ impl CloudTowerClient {
 
     /// The user behind the current credential (GraphQL `my`).
     #[wasm_bindgen(js_name = currentUser, unchecked_return_type = "Promise<User>")]
-    pub fn current_user(&self) -> Promise {
+    pub fn current_user(&self, call_options: Option<Ts<CallOptions>>) -> Promise {
         let this = self.clone_handle();
         settle(this.secrets(), async move {
+            let call = this.call_settings(call_options.map(JsValue::from))?;
             let user = this
-                .run_document(graphql::MY, None::<()>, graphql::parse_my)
+                .run_document(graphql::MY, None::<()>, graphql::parse_my, &call)
                 .await?;
             to_js(&user)
         })
@@ -367,24 +400,30 @@ impl CloudTowerClient {
 
     /// Authentication strategies the server offers (needs no credential).
     #[wasm_bindgen(js_name = authnStrategies, unchecked_return_type = "Promise<AuthnStrategy[]>")]
-    pub fn authn_strategies(&self) -> Promise {
+    pub fn authn_strategies(&self, call_options: Option<Ts<CallOptions>>) -> Promise {
         let this = self.clone_handle();
         settle(this.secrets(), async move {
-            let call = this.call_settings(None)?;
+            let call = this.call_settings(call_options.map(JsValue::from))?;
             to_js(&this.fetch_strategies(&call).await?)
         })
     }
 
     /// A new client with the same options that uses `key`.
     #[wasm_bindgen(js_name = withApiKey)]
-    pub fn with_api_key(&self, key: JsValue) -> Result<CloudTowerClient, JsValue> {
+    pub fn with_api_key(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+    ) -> Result<CloudTowerClient, JsValue> {
         let key = secret_argument(&key, "key").map_err(|e| to_js_error(e, None))?;
         Ok(self.with_credential(Credential::ApiKey(key)))
     }
 
     /// A new client with the same options that uses `token`.
     #[wasm_bindgen(js_name = withToken)]
-    pub fn with_token(&self, token: JsValue) -> Result<CloudTowerClient, JsValue> {
+    pub fn with_token(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+    ) -> Result<CloudTowerClient, JsValue> {
         let token = secret_argument(&token, "token").map_err(|e| to_js_error(e, None))?;
         Ok(self.with_credential(Credential::Token(token)))
     }
@@ -403,13 +442,17 @@ impl CloudTowerClient {
                 (Ok(options), Ok(callback)) => (options, callback),
                 (Err(error), _) | (_, Err(error)) => return Err(redacting(error)),
             };
-            let key = this.issue_key(&options.name).await.map_err(redacting)?;
+            let call = this.call_settings(None).map_err(redacting)?;
+            let key = this
+                .issue_key(&options.name, &call)
+                .await
+                .map_err(redacting)?;
             let keyed = this.with_credential(Credential::ApiKey(key.key.clone()));
             let outcome = match callback.call1(&JsValue::UNDEFINED, &keyed.into()) {
                 Ok(value) => JsFuture::from(Promise::resolve(&value)).await,
                 Err(thrown) => Err(thrown),
             };
-            let revoked = this.revoke_key(&key.key).await.map_err(|error| {
+            let revoked = this.revoke_key(&key.key, &call).await.map_err(|error| {
                 let mut all = refs(&secrets);
                 all.push(&key.key);
                 error.redact(&all).with_step("revoke temporary key")
@@ -436,7 +479,11 @@ impl CloudTowerClient {
     /// Replaces `key` with a new key named `name`: issue, prove the new key works, revoke the
     /// old one. If any step fails the old key stays valid and the error's `step` says which.
     #[wasm_bindgen(js_name = rotateApiKey, unchecked_return_type = "Promise<ApiKey>")]
-    pub fn rotate_api_key(&self, options: Ts<RotateApiKeyOptions>) -> Promise {
+    pub fn rotate_api_key(
+        &self,
+        options: Ts<RotateApiKeyOptions>,
+        call_options: Option<Ts<CallOptions>>,
+    ) -> Promise {
         let this = self.clone_handle();
         let options = from_js::<RotateApiKeyOptions>(options.into(), "options");
         let mut secrets = this.secrets();
@@ -445,18 +492,19 @@ impl CloudTowerClient {
         }
         settle(secrets, async move {
             let options = options?;
+            let call = this.call_settings(call_options.map(JsValue::from))?;
             let old = validate_credential("key", &options.key)?;
             let new = this
-                .issue_key(&options.name)
+                .issue_key(&options.name, &call)
                 .await
                 .map_err(|e| e.with_step("issue new key"))?;
             let verified = this.with_credential(Credential::ApiKey(new.key.clone()));
             let verification = verified
-                .run_document(graphql::MY, None::<()>, graphql::parse_my)
+                .run_document(graphql::MY, None::<()>, graphql::parse_my, &call)
                 .await;
             let outcome = match verification {
                 Ok(_) => this
-                    .revoke_key(&old)
+                    .revoke_key(&old, &call)
                     .await
                     .map(|_| ())
                     .map_err(|e| e.with_step("revoke old key")),
@@ -466,7 +514,7 @@ impl CloudTowerClient {
                 Ok(()) => to_js(&new),
                 Err(mut error) => {
                     // Roll back so that exactly one key, the old one, stays valid.
-                    if let Err(rollback) = this.revoke_key(&new.key).await {
+                    if let Err(rollback) = this.revoke_key(&new.key, &call).await {
                         error.message = format!(
                             "{} (the new key could not be revoked either: {})",
                             error.message, rollback.message
@@ -853,8 +901,8 @@ impl CloudTowerClient {
         document: Document,
         variables: Option<V>,
         parse: fn(&HttpResponse<'_>) -> Result<T, Error>,
+        call: &Call,
     ) -> Result<T, Error> {
-        let call = self.call_settings(None)?;
         let credential = self.current_rc();
         let request = graphql::request(
             &self.settings.endpoint,
@@ -863,7 +911,7 @@ impl CloudTowerClient {
             document,
             variables,
         )?;
-        let (exchange, text) = self.send_text(&request, &call).await?;
+        let (exchange, text) = self.send_text(&request, call).await?;
         parse(&response(&exchange, &text))
     }
 
@@ -897,24 +945,30 @@ impl CloudTowerClient {
         }
     }
 
-    async fn issue_key(&self, name: &str) -> Result<ApiKey, Error> {
+    async fn issue_key(&self, name: &str, call: &Call) -> Result<ApiKey, Error> {
         self.require_token("createApiKey")?;
         let name = validate_name("name", name)?;
         self.run_document(
             graphql::CREATE_API_KEY,
             Some(NameVariables { name: &name }),
             graphql::parse_create_api_key,
+            call,
         )
         .await
     }
 
-    async fn revoke_key(&self, key: &Secret) -> Result<core::model::DeleteApiKeyResult, Error> {
+    async fn revoke_key(
+        &self,
+        key: &Secret,
+        call: &Call,
+    ) -> Result<core::model::DeleteApiKeyResult, Error> {
         self.require_token("deleteApiKey")?;
         let variables = KeyVariables { key: key.expose() };
         self.run_document(
             graphql::DELETE_API_KEY,
             Some(variables),
             graphql::parse_delete_api_key,
+            call,
         )
         .await
         .map_err(|e| e.redact(&[key]))
@@ -951,6 +1005,30 @@ fn signal_argument(value: JsValue) -> Result<Option<AbortSignal>, Error> {
         .dyn_into::<AbortSignal>()
         .map(Some)
         .map_err(|_| Error::invalid_argument("options.signal", "must be an AbortSignal"))
+}
+
+/// What `deleteApiKey` was given: the key itself, or a listed key's `{ id }`.
+enum RevokeTarget {
+    Key(Secret),
+    Id(String),
+}
+
+fn revoke_target(value: &JsValue) -> Result<RevokeTarget, Error> {
+    if value.is_string() {
+        return secret_argument(value, "key").map(RevokeTarget::Key);
+    }
+    let id = value
+        .is_object()
+        .then(|| js_sys::Reflect::get(value, &"id".into()).ok())
+        .flatten()
+        .and_then(|id| id.as_string())
+        .ok_or_else(|| {
+            Error::invalid_argument(
+                "key",
+                "must be the key (a string) or { id } of a listed key",
+            )
+        })?;
+    validate_name("key.id", &id).map(RevokeTarget::Id)
 }
 
 fn secret_argument(value: &JsValue, field: &str) -> Result<Secret, Error> {

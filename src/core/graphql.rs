@@ -34,6 +34,13 @@ pub const DELETE_API_KEY: Document = Document {
     is_query: false,
 };
 
+/// Revokes a listed key, whose secret the lister does not have, by its id.
+pub const DELETE_API_KEY_BY_ID: Document = Document {
+    operation_name: "deleteApiKeyById",
+    text: "mutation deleteApiKeyById($id: ID!) { deleteApiKey(where: { id: $id }) { id } }",
+    is_query: false,
+};
+
 pub const LIST_API_KEYS: Document = Document {
     operation_name: "apiKeys",
     text: "query apiKeys { apiKeys { id name description editable username roles { id preset } } }",
@@ -129,7 +136,7 @@ pub fn custom_request(
         .transpose()
         .map_err(|e| Error::invalid_argument("variables", e))?;
     let is_query = is_query_document(query);
-    build(
+    let mut request = build(
         endpoint,
         authorization,
         language,
@@ -137,7 +144,32 @@ pub fn custom_request(
         None,
         variables,
         is_query,
-    )
+    )?;
+    if let Some(name) = document_operation_name(query) {
+        request.operation = name.to_owned();
+    }
+    Ok(request)
+}
+
+/// The name of a document's first operation (`query apiKeys { ... }` → `apiKeys`), so errors
+/// and hooks name it; the shorthand `{ ... }` and anonymous operations have none.
+fn document_operation_name(query: &str) -> Option<&str> {
+    let mut rest = query.trim_start();
+    while let Some(comment) = rest.strip_prefix('#') {
+        rest = comment
+            .split_once('\n')
+            .map_or("", |(_, after)| after)
+            .trim_start();
+    }
+    let after_keyword = ["query", "mutation", "subscription"]
+        .iter()
+        .find_map(|keyword| rest.strip_prefix(keyword))?
+        .trim_start();
+    let end = after_keyword
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(after_keyword.len());
+    let name = &after_keyword[..end];
+    (!name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit())).then_some(name)
 }
 
 /// Whether a caller's document is a query (retry-safe). Anything that is not plainly a query
@@ -243,6 +275,11 @@ pub struct KeyVariables<'a> {
     pub key: &'a str,
 }
 
+#[derive(Serialize)]
+pub struct IdVariables<'a> {
+    pub id: &'a str,
+}
+
 pub fn parse_create_api_key(response: &HttpResponse<'_>) -> Result<ApiKey> {
     parse_field(CREATE_API_KEY, "createApiKey", response)
 }
@@ -250,6 +287,14 @@ pub fn parse_create_api_key(response: &HttpResponse<'_>) -> Result<ApiKey> {
 /// A missing key (`NOT_FOUND`, or `deleteApiKey: null`) means it is already gone: the caller
 /// wanted it revoked, and it is.
 pub fn parse_delete_api_key(response: &HttpResponse<'_>) -> Result<DeleteApiKeyResult> {
+    parse_deletion(DELETE_API_KEY, response)
+}
+
+pub fn parse_delete_api_key_by_id(response: &HttpResponse<'_>) -> Result<DeleteApiKeyResult> {
+    parse_deletion(DELETE_API_KEY_BY_ID, response)
+}
+
+fn parse_deletion(document: Document, response: &HttpResponse<'_>) -> Result<DeleteApiKeyResult> {
     #[derive(Deserialize)]
     struct Deleted {
         id: String,
@@ -259,7 +304,7 @@ pub fn parse_delete_api_key(response: &HttpResponse<'_>) -> Result<DeleteApiKeyR
         #[serde(rename = "deleteApiKey")]
         delete_api_key: Option<Deleted>,
     }
-    let operation = DELETE_API_KEY.operation_name;
+    let operation = document.operation_name;
     let envelope = read_envelope(operation, response)?;
     let all_not_found = !envelope.errors.is_empty()
         && envelope
@@ -399,6 +444,21 @@ mod tests {
                 .idempotent
         );
         assert!(custom_request(&endpoint(), None, Language::EnUs, "  ", None).is_err());
+        for (document, name) in [
+            ("query apiKeys { apiKeys { id } }", "apiKeys"),
+            ("# comment\nmutation  rotate_1($x: ID) { a }", "rotate_1"),
+            ("query($n: String) { my { id } }", "graphql"),
+            ("{ my { id } }", "graphql"),
+            ("subscription s { x }", "s"),
+        ] {
+            assert_eq!(
+                custom_request(&endpoint(), None, Language::EnUs, document, None)
+                    .unwrap()
+                    .operation,
+                name,
+                "{document}"
+            );
+        }
         assert!(custom_request(
             &endpoint(),
             None,

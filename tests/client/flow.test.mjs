@@ -216,3 +216,35 @@ test("one client serves concurrent calls, and a racing login never sends a half-
   assert.deepEqual([...new Set(auths)], ["token"], "every call carried a complete, valid token");
   assert.equal((await client.currentUser()).username, "viewer");
 });
+
+test("a listed key, whose secret the lister lacks, is revoked by { id }", async (t) => {
+  const sim = await simulator(t);
+  const client = await loggedIn(CloudTowerClient, sim);
+  const key = await client.createApiKey({ name: "listed-only" });
+  const [listed] = await client.listApiKeys();
+  assert.deepEqual(await client.deleteApiKey({ id: listed.id }), { id: key.id, alreadyRevoked: false });
+  assert.equal(sim.state.hasApiKey(key.key), false);
+  assert.deepEqual(await client.deleteApiKey({ id: listed.id }), { id: null, alreadyRevoked: true });
+  assert.equal((await rejectionOf(client.deleteApiKey({ name: "x" }))).code, "INVALID_ARGUMENT");
+});
+
+test("every method takes per-call options: language, timeout, signal", async (t) => {
+  const sim = await simulator(t);
+  const client = new CloudTowerClient({ endpoint: sim.url });
+  const zh = await rejectionOf(client.login({ username: "admin", password: "wrong-password" }, { language: "zh-CN" }));
+  assert.notEqual(zh.message, "Incorrect username or password");
+  await client.login({ username: ACCOUNTS.admin.username, password: ACCOUNTS.admin.password }, { timeoutMs: 5000 });
+  const aborted = await rejectionOf(client.createApiKey({ name: "x" }, { signal: AbortSignal.abort() }));
+  assert.equal(aborted.code, "ABORTED");
+  assert.deepEqual(sim.state.apiKeys(), []);
+  sim.faults.add({ path: "/api", operation: "my", kind: "hang" });
+  assert.equal((await rejectionOf(client.currentUser({ timeoutMs: 100 }))).code, "TIMEOUT");
+  assert.equal((await rejectionOf(client.listApiKeys({ language: "xx" }))).code, "INVALID_ARGUMENT");
+});
+
+test("graphql() names the document's operation in errors", async (t) => {
+  const sim = await simulator(t);
+  const client = await loggedIn(CloudTowerClient, sim);
+  const error = await rejectionOf(client.graphql("query whoAmI { my { nope } }"));
+  assert.equal(error.operation, "whoAmI");
+});
