@@ -67,8 +67,9 @@ test("cli: --help lists every flag; a bad flag exits 2", async () => {
   assert.match(err, /--vms needs a non-negative integer, got many/);
 });
 
-const README = new URL("../README.md", import.meta.url);
-const MARKER = "<!-- replayed by test/cli.test.mjs";
+// The session stands in the simulator's README and in the project's README; both are replayed.
+const READMES = [new URL("../README.md", import.meta.url), new URL("../../../README.md", import.meta.url)];
+const MARKER = "<!-- replayed by ";
 const TRUNCATED = "…";
 
 /** The README session as [{ command, expected: [lines] }]. */
@@ -102,7 +103,8 @@ function runBash(script, env, cwd) {
 
 const available = (tool) => spawnSync(tool, ["--version"]).status === 0;
 
-test("README curl session replays with the same output", { skip: !(available("curl") && available("jq")) && "needs curl and jq" }, async () => {
+for (const README of READMES) test(`README curl session replays with the same output (${README.pathname.split("/").slice(-3).join("/")})`, async () => {
+  assert.ok(available("curl") && available("jq"), "curl and jq are installed by scripts/setup.sh");
   const steps = parseSession(readFileSync(README, "utf8"));
   assert.equal(steps.length, 7, "login, TOKEN=, createApiKey, KEY=, get-vms, deleteApiKey, refused get-vms");
   const separator = (i) => `@@step ${i}@@`;
