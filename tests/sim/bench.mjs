@@ -39,6 +39,8 @@ async function login(url) {
 {
   const [startMs, sim] = await timed(() => startSimulator({ vms: 10_000 }));
   const token = await login(sim.url);
+  // The very first call, while the simulator still pre-serializes VMs in the background.
+  const [firstMs] = await timed(() => post(sim.url, "get-vms", {}, token));
   const times = [];
   let size = 0;
   for (let i = 0; i < runs; i++) {
@@ -49,7 +51,8 @@ async function login(url) {
   const [filtered] = await timed(() => post(sim.url, "get-vms", { where: { status: "RUNNING", name_contains: "prod" }, orderBy: "name_ASC" }, token));
   await sim.close();
   console.log(`10,000 VMs: startup ${ms(startMs)}`);
-  console.log(`  get-vms (all, ${(size / 1e6).toFixed(1)} MB): median ${ms(median(times))} of ${runs} (first ${ms(times[0])}, min ${ms(Math.min(...times))}, max ${ms(Math.max(...times))})`);
+  console.log(`  first get-vms right after start: ${ms(firstMs)}`);
+  console.log(`  get-vms (all, ${(size / 1e6).toFixed(1)} MB): median ${ms(median(times))} of ${runs} (min ${ms(Math.min(...times))}, max ${ms(Math.max(...times))})`);
   console.log(`  get-vms with where + orderBy: ${ms(filtered)}`);
 }
 

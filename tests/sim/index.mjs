@@ -47,6 +47,7 @@ export async function startSimulator(options = {}) {
   const { port } = sim.server.address();
   const url = `http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${port}`;
 
+  const stopWarming = inventory.warmJsonCache();
   const ldap = auth.users.find((u) => u.kind === "ldap");
   const state = {
     /** Effective accounts; accounts.ldap.authConfigId is the auth_config_id alice logs in with. */
@@ -79,7 +80,7 @@ export async function startSimulator(options = {}) {
     state,
     faults,
     close() {
-      closing ??= (tasks.close(), sim.close());
+      closing ??= (stopWarming(), tasks.close(), sim.close());
       return closing;
     },
   };

@@ -491,6 +491,21 @@ class Inventory {
     return text;
   }
 
+  /**
+   * Serializes every VM in the background, one slice per event-loop turn, so that the first
+   * get-vms of a large inventory costs what the next ones do. Returns a function that stops it.
+   */
+  warmJsonCache(slice = 500) {
+    let next = 0;
+    const step = () => {
+      const end = Math.min(next + slice, this.vms.length);
+      for (; next < end; next++) this.json(this.vms[next]);
+      immediate = next < this.vms.length ? setImmediate(step) : null;
+    };
+    let immediate = setImmediate(step);
+    return () => immediate && clearImmediate(immediate);
+  }
+
   /** Drops cached JSON of records that changed. */
   changed(...records) {
     for (const record of records) if (record) this.#json.delete(record);
