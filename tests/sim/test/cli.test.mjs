@@ -29,7 +29,7 @@ async function startCli(args) {
   return { child, firstLine, output: () => ({ stdout, stderr }) };
 }
 
-test("cli: prints its URL first, then the accounts; flags are honoured; SIGTERM exits 0", async () => {
+test("cli: prints its URL first, then the accounts; flags are honoured; SIGTERM exits 0", { timeout: 30_000 }, async () => {
   const { child, firstLine, output } = await startCli(["--port", "0", "--vms", "20", "--seed", "5", "--mfa-shape", "error", "--admin-password", "Pa55-word"]);
   try {
     assert.match(firstLine, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -51,7 +51,7 @@ test("cli: prints its URL first, then the accounts; flags are honoured; SIGTERM 
   assert.equal(code, 0);
 });
 
-test("cli: --help lists every flag; a bad flag exits 2", async () => {
+test("cli: --help lists every flag; a bad flag exits 2", { timeout: 30_000 }, async () => {
   const help = spawn(process.execPath, [CLI, "--help"]);
   let text = "";
   help.stdout.on("data", (d) => (text += d));
@@ -103,7 +103,7 @@ function runBash(script, env, cwd) {
 
 const available = (tool) => spawnSync(tool, ["--version"]).status === 0;
 
-for (const README of READMES) test(`README curl session replays with the same output (${README.pathname.split("/").slice(-3).join("/")})`, async () => {
+for (const README of READMES) test(`README curl session replays with the same output (${README.pathname.split("/").slice(-3).join("/")})`, { timeout: 30_000 }, async () => {
   assert.ok(available("curl") && available("jq"), "curl and jq are installed by scripts/setup.sh");
   const steps = parseSession(readFileSync(README, "utf8"));
   assert.equal(steps.length, 7, "login, TOKEN=, createApiKey, KEY=, get-vms, deleteApiKey, refused get-vms");

@@ -69,7 +69,7 @@ test("request bodies are validated against the spec; the message names the field
 
 test("start-vm / shutdown-vm: tasks go PENDING → EXECUTING (fractional) → SUCCESSED, the VM follows", async () => {
   // A long task to watch its intermediate states; the file's own simulator has 60 ms tasks.
-  await withSimulator({ taskDurationMs: 2000 }, async (_sim, api) => {
+  await withSimulator({ taskDurationMs: 3000 }, async (_sim, api) => {
     const t = await api.login();
     const [vm] = (await api.v2("get-vms", { where: { status: "STOPPED", name_not: "vm-doomed" }, first: 1 }, t)).json;
     const started = await api.v2("start-vm", { where: { id: vm.id } }, t);
