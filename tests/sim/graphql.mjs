@@ -138,6 +138,6 @@ export class GraphqlApi {
     });
     // No `data` at all: the request failed before execution, i.e. while coercing variables.
     if (!("data" in result)) return fail(result.errors, "BAD_USER_INPUT");
-    return result.errors ? { errors: result.errors.map((e) => formatError(e, "INTERNAL_SERVER_ERROR", language)), data: result.data } : { data: result.data };
+    return result.errors ? { ...fail(result.errors, "INTERNAL_SERVER_ERROR"), data: result.data } : { data: result.data };
   }
 }

@@ -98,9 +98,9 @@ function matches(record, where, resolve) {
 
 function fieldMatches(value, op, operand, resolve) {
   if (op === "some" || op === "every" || op === "none") {
+    if (operand === null) return true; // a null filter filters nothing
     const items = (value ?? []).map(resolve);
     const test = (item) => matches(item, operand, resolve);
-    if (operand === null) return true;
     return op === "some" ? items.some(test) : op === "every" ? items.every(test) : !items.some(test);
   }
   // A nested object filters the related record (to-one relation): null relation never matches.
