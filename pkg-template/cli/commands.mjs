@@ -168,6 +168,19 @@ async function login(ctx) {
   });
 }
 
+// ---- logout -----------------------------------------------------------------------------------
+
+async function logout(ctx) {
+  const token = ctx.environment.CLOUDTOWER_TOKEN;
+  if (!token) {
+    throw usage("`cloudtower logout` ends the session of CLOUDTOWER_TOKEN, and it is not set (the CLI logs out the sessions it opens itself)");
+  }
+  return withConnection(ctx, { need: "token" }, async (client) => {
+    await client.logout();
+    ctx.err("logged out: CLOUDTOWER_TOKEN no longer works\n");
+  });
+}
+
 // ---- key create / delete / list / rotate ------------------------------------------------------
 
 async function emitNewKey(ctx, key, file) {
@@ -389,6 +402,13 @@ async function wait(ctx, args) {
       const { done, total, share } = progressOf(progress, ids.length);
       bar.update(done, total, "done", share);
     };
+    // waitForTasks() keeps polling for an id that names no task until its timeout (300 s by
+    // default): a mistyped id is reported at once instead.
+    const known = await client.call("get-tasks", { where: { id_in: ids } }, { signal: ctx.signal });
+    const unknown = ids.filter((id) => !known.some((task) => task.id === id));
+    if (unknown.length) {
+      throw new CliError("NOT_FOUND", `no task with id ${unknown.join(", ")}`, { operation: "get-tasks" });
+    }
     let tasks;
     try {
       tasks = await client.waitForTasks(ids, options);
@@ -507,6 +527,7 @@ async function exec(ctx, command) {
 
 export const COMMANDS = {
   login: { options: ["print-token"], args: [0, 0], run: login },
+  logout: { options: [], args: [0, 0], run: logout },
   "key create": { options: ["name", "output", "force"], args: [0, 0], run: keyCreate },
   "key delete": { options: ["stdin"], args: [0, 1], run: keyDelete },
   "key list": { options: [], args: [0, 0], run: keyList },

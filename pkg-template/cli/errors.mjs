@@ -30,7 +30,7 @@ export const EXIT_CODES = Object.freeze({
 export const EXIT_CODE_MEANINGS = [
   [0, "", "success"],
   [1, "INTERNAL", "unexpected failure (a bug: please report it)"],
-  [2, "USAGE", "bad command line, no endpoint or credentials, or a secret as an option"],
+  [2, "USAGE", "bad command line, no endpoint/credentials, a secret as an option"],
   [3, "INVALID_ARGUMENT", "the client refused an argument (endpoint, operation, language, ...)"],
   [4, "NETWORK", "no answer: connection refused, DNS, untrusted TLS certificate, ..."],
   [5, "TIMEOUT", "no answer within --timeout; wait: tasks not done by --wait-timeout"],
@@ -39,7 +39,7 @@ export const EXIT_CODE_MEANINGS = [
   [8, "UNAUTHORIZED", "wrong password, or an invalid, expired or revoked token or key"],
   [9, "FORBIDDEN", "the credential is valid but not allowed to do this"],
   [10, "MFA_REQUIRED", "the user has two-factor authentication: use an API key"],
-  [11, "NOT_FOUND", "unknown or unavailable operation, or a missing resource"],
+  [11, "NOT_FOUND", "operation not on the server, missing resource, unknown task id"],
   [12, "RESOURCE_LOCKED", "the resource is locked by another operation"],
   [13, "GRAPHQL", "the GraphQL API answered with errors"],
   [14, "DECODE", "the answer could not be understood"],

@@ -48,6 +48,7 @@ Usage: cloudtower <command> [options]
 
 Commands:
   login                          check the credentials and print who you are
+  logout                         end the session of CLOUDTOWER_TOKEN
   key create --name NAME         issue an API key; prints the key alone on stdout
   key delete --stdin | KEY       revoke API keys (read from standard input)
   key list                       list API keys (never their secrets)
@@ -70,10 +71,12 @@ ${SECRETS_HELP}
 Examples:
   export CLOUDTOWER_ENDPOINT=https://tower.example.com CLOUDTOWER_USERNAME=admin
   cloudtower login                                  # prompts for the password
+  export CLOUDTOWER_TOKEN=$(cloudtower login --print-token)   # prompt once, not per command
   KEY=$(cloudtower key create --name ci)            # the key alone on stdout
   CLOUDTOWER_API_KEY=$KEY cloudtower vms --where '{"status": "RUNNING"}'
   printf '%s\\n' "$KEY" | cloudtower key delete --stdin
   cloudtower exec --temporary-key --name nightly -- ./backup.sh
+  cloudtower logout                                 # ends the CLOUDTOWER_TOKEN session
 
 ${EXIT_CODES_HELP}
 `;
@@ -106,6 +109,17 @@ Nothing secret is printed unless --print-token is given.`,
   CLOUDTOWER_API_KEY=$KEY cloudtower login --json
   export CLOUDTOWER_TOKEN=$(cloudtower login --print-token)`,
   ),
+  logout: section(
+    "cloudtower logout",
+    `Ends the session of CLOUDTOWER_TOKEN on the server: the token stops working. CloudTower tokens
+otherwise live until logout, so end the sessions that \`login --print-token\` opened. (The
+sessions the CLI opens itself with CLOUDTOWER_USERNAME are logged out by each command.)
+An API key is not affected: revoke keys with \`key delete\`.`,
+    "",
+    `  export CLOUDTOWER_TOKEN=$(cloudtower login --print-token)
+  cloudtower key create --name ci --output ci.key
+  cloudtower logout && unset CLOUDTOWER_TOKEN`,
+  ),
   "key create": section(
     "cloudtower key create --name NAME [--output FILE [--force]]",
     `Issues an API key with the permissions of the logged-in user and prints the key alone,
@@ -126,7 +140,7 @@ shows a key only once. Needs a token or a password login.`,
 read from standard input, one per line (a hidden prompt on a terminal), so they never appear in
 the process list or the shell history. A key given as the positional KEY has been exposed on
 the command line already: it is revoked at once and a warning says so (if revoking fails, the
-warning says the exposed key is still valid). Revoking a key that no longer exists succeeds with
+warning says the exposed key may still be valid). Revoking a key that no longer exists succeeds with
 "already revoked". Needs a token or a password login. Prints the id of each key revoked.`,
     `  --stdin               read the keys from standard input, one per line`,
     `  printf '%s\\n' "$KEY" | cloudtower key delete --stdin

@@ -46,7 +46,7 @@ test("the bin is declared in package.json, has a node shebang, and --help / --ve
 
   const help = await run(["--help"]);
   assert.equal(help.code, 0);
-  for (const word of ["login", "key create", "key delete", "key list", "key rotate", "call", "vms", "wait", "exec",
+  for (const word of ["login", "logout", "key create", "key delete", "key list", "key rotate", "call", "vms", "wait", "exec",
     "CLOUDTOWER_API_KEY", "CLOUDTOWER_TOKEN", "CLOUDTOWER_USERNAME", "CLOUDTOWER_PASSWORD", "--insecure", "--ca", "Exit status", "TASK_FAILED"]) {
     assert.ok(help.stdout.includes(word), `main help mentions ${word}`);
   }
@@ -58,7 +58,7 @@ test("the bin is declared in package.json, has a node shebang, and --help / --ve
 });
 
 test("every command's help has usage, options, environment, examples and exit statuses", async () => {
-  const commands = [["login"], ["key", "create"], ["key", "delete"], ["key", "list"], ["key", "rotate"], ["call"], ["vms"], ["wait"], ["exec"]];
+  const commands = [["login"], ["logout"], ["key", "create"], ["key", "delete"], ["key", "list"], ["key", "rotate"], ["call"], ["vms"], ["wait"], ["exec"]];
   const results = await Promise.all(commands.map((c) => run([...c, "--help"])));
   results.forEach((r, i) => {
     const name = commands[i].join(" ");
@@ -67,7 +67,7 @@ test("every command's help has usage, options, environment, examples and exit st
       assert.ok(r.stdout.includes(part), `${name} --help has ${part}`);
     }
   });
-  assert.equal((await run(["help", "key", "rotate"])).stdout, results[4].stdout);
+  assert.equal((await run(["help", "key", "rotate"])).stdout, results[5].stdout);
   const unknown = await run(["frobnicate"], { env: ENV });
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /^error \[USAGE\] unknown command "frobnicate"/);
@@ -92,7 +92,7 @@ test("login checks the credentials and prints the user, never the token, and log
   assert.match(viaLdap.stdout, /as alice \(Alice Liu\)/);
 });
 
-test("login --print-token prints the token alone on stdout, and that token works", async () => {
+test("login --print-token prints the token alone on stdout; the token works until logout", async () => {
   const r = await run(["login", "--print-token"], { env: ENV, stdoutMayHoldSecret: true });
   assert.equal(r.code, 0, r.stderr);
   const token = assertSecretLine(r.stdout);
@@ -100,6 +100,12 @@ test("login --print-token prints the token alone on stdout, and that token works
   const check = await run(["login"], { env: { CLOUDTOWER_ENDPOINT: sim.url, CLOUDTOWER_TOKEN: token } });
   assert.equal(check.code, 0, check.stderr);
   assert.match(check.stdout, /Authenticated to .* as admin .*credential: CLOUDTOWER_TOKEN/s);
+  const tokenEnv = { CLOUDTOWER_ENDPOINT: sim.url, CLOUDTOWER_TOKEN: token };
+  const out = await run(["logout"], { env: tokenEnv });
+  assert.equal(out.code, 0, out.stderr);
+  assert.match(out.stderr, /logged out: CLOUDTOWER_TOKEN no longer works/);
+  assert.equal((await run(["login"], { env: tokenEnv })).code, 8, "the token is dead after logout");
+  assert.equal((await run(["logout"], { env: ENV })).code, 2, "logout needs CLOUDTOWER_TOKEN");
   const withApiKeyOnly = await run(["login", "--print-token"], { env: withKey("x".repeat(43)) });
   assert.equal(withApiKeyOnly.code, 2);
   assert.match(withApiKeyOnly.stderr, /needs a password login/);
@@ -307,8 +313,11 @@ test("wait: exits 0 when the tasks succeed; exit 17 naming the error of a FAILED
   // A mutation's answer piped into `wait -`
   const piped = await run(["wait", "-", "--interval", "100ms"], { env: ENV, input: started.stdout });
   assert.equal(piped.code, 17);
-  const unknown = await run(["wait", "no-such-task", "--interval", "100ms", "--wait-timeout", "2s"], { env: ENV });
-  assert.notEqual(unknown.code, 0);
+  const unknown = await run(["wait", "no-such-task", okIds[0]], { env: ENV });
+  assert.equal(unknown.code, 11, "an unknown task id fails at once");
+  assert.match(unknown.stderr, /^error \[NOT_FOUND\] no task with id no-such-task\n$/);
+  const timeout = await run(["wait", failing, "--wait-timeout", "1ms"], { env: ENV });
+  assert.ok(timeout.code === 5 || timeout.code === 17, "TIMEOUT, unless the task already ended");
 });
 
 test("exit status per error code, each printed as one `error [CODE] ...` line", async () => {
@@ -337,13 +346,19 @@ test("exit status per error code, each printed as one `error [CODE] ...` line", 
       ["OUTCOME_UNKNOWN", 16, ["call", "shutdown-vm", "--body", '{"where": {"name": "nothing"}}'], env,
         fault({ path: "/v2/api/shutdown-vm", kind: "reset", execute: true })],
     ];
-    for (const [code, status, args, caseEnv, setup] of cases) {
-      setup?.();
-      const r = await run(args, { env: caseEnv });
-      sim.faults.clear();
+    const check = ([code, status, args], r) => {
       assert.equal(r.code, status, `${code}: ${args.join(" ")} → ${r.stderr}`);
       assert.match(r.stderr, new RegExp(`^error \\[${code}\\] \\S`), args.join(" "));
       assert.equal(r.stderr.trim().split("\n").length, 1, `${code}: one line`);
+    };
+    // Cases with a fault run one at a time (faults are a shared queue); the others together.
+    const plain = cases.filter((c) => !c[4]);
+    (await Promise.all(plain.map(([, , args, caseEnv]) => run(args, { env: caseEnv })))).forEach((r, i) => check(plain[i], r));
+    for (const c of cases.filter((c) => c[4])) {
+      c[4]();
+      const r = await run(c[2], { env: c[3] });
+      sim.faults.clear();
+      check(c, r);
     }
   } finally {
     sim.faults.clear();
@@ -351,7 +366,7 @@ test("exit status per error code, each printed as one `error [CODE] ...` line", 
   }
 });
 
-test("the exit status table covers every client error code, one distinct status each", async () => {
+test("the exit status table covers every client error code, one distinct status each, in help and README", async () => {
   const { EXIT_CODES } = await import(new URL("../../pkg/cli/errors.mjs", import.meta.url));
   const dts = readFileSync(`${PKG}index.d.ts`, "utf8");
   const union = /export type CloudTowerErrorCode =([^;]+);/.exec(dts)[1];
@@ -360,6 +375,11 @@ test("the exit status table covers every client error code, one distinct status 
   for (const code of codes) assert.ok(Number.isInteger(EXIT_CODES[code]), `${code} has an exit status`);
   const statuses = Object.values(EXIT_CODES);
   assert.equal(new Set(statuses).size, statuses.length, "statuses are distinct");
+  const { EXIT_CODE_MEANINGS } = await import(new URL("../../pkg/cli/errors.mjs", import.meta.url));
+  const readme = readFileSync(`${PKG}cli/README-section.md`, "utf8");
+  for (const [status, code] of EXIT_CODE_MEANINGS) {
+    assert.ok(readme.includes(`| ${status} | ${code ? `\`${code}\`` : ""} |`), `README section lists ${status} ${code}`);
+  }
   const help = await run(["--help"]);
   for (const [code, status] of Object.entries(EXIT_CODES)) {
     if (code === "INTERRUPTED") continue;
