@@ -13,7 +13,7 @@ step() { printf '\n== %s\n' "$*"; }
 step "style: rustfmt, clippy (native and wasm32)"
 cargo fmt --check
 cargo clippy --quiet --all-targets -- -D warnings
-cargo clippy --quiet --target wasm32-unknown-unknown --lib -- -D warnings
+cargo clippy --quiet --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 step "core: native cargo test"
 cargo test --quiet --lib --test properties

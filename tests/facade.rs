@@ -145,13 +145,13 @@ async fn transport_failures_are_network_for_reads_and_outcome_unknown_never_for_
 async fn key_management_needs_a_token() {
     let keyed = client(r#"{"endpoint":"http://127.0.0.1:9","apiKey":"key-canary-4"}"#);
     let name = Ts::new_unchecked(JSON::parse(r#"{"name":"ci"}"#).unwrap());
-    let error = rejection(keyed.create_api_key(name)).await;
+    let error = rejection(keyed.create_api_key(name, None)).await;
     assert_eq!(
         field(&error, "code").as_string().as_deref(),
         Some("INVALID_ARGUMENT")
     );
     let anonymous = client(r#"{"endpoint":"http://127.0.0.1:9"}"#);
-    let error = rejection(anonymous.delete_api_key("key-canary-5".into())).await;
+    let error = rejection(anonymous.delete_api_key("key-canary-5".into(), None)).await;
     assert_eq!(
         field(&error, "code").as_string().as_deref(),
         Some("UNAUTHORIZED")
