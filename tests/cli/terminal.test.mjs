@@ -28,7 +28,7 @@ function selfSigned(name, cn) {
 }
 
 before(async () => {
-  sim = await startSimulator({ vms: 150, taskDurationMs: 1500, lockoutThreshold: 0 });
+  sim = await startSimulator({ vms: 150, taskDurationMs: 4000, lockoutThreshold: 0 }); // tasks outlast a loaded CLI start
   dir = mkdtempSync(join(tmpdir(), "cloudtower-tty-"));
   const tls = selfSigned("tower", "127.0.0.1");
   selfSigned("other", "127.0.0.1");
