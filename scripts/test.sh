@@ -10,10 +10,11 @@ export PATH="${CLOUDTOWER_TOOLS_DIR:-$HOME/.cache/cloudtower-wasm}/wasm-bindgen-
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "style: rustfmt, clippy (native and wasm32)"
+step "style: rustfmt, clippy (native and wasm32), eslint"
 cargo fmt --check
 cargo clippy --quiet --all-targets -- -D warnings
 cargo clippy --quiet --target wasm32-unknown-unknown --all-targets -- -D warnings
+npx --no-install eslint .
 
 step "core: native cargo test"
 cargo test --quiet --lib --test properties
