@@ -476,8 +476,9 @@ impl CloudTowerClient {
         })
     }
 
-    /// Replaces `key` with a new key named `name`: issue, prove the new key works, revoke the
-    /// old one. If any step fails the old key stays valid and the error's `step` says which.
+    /// Replaces `key` with a new key named `name`: check the old key is live, issue, prove the
+    /// new key works, revoke the old one. If any step fails the old key stays valid and the
+    /// error's `step` says which.
     #[wasm_bindgen(js_name = rotateApiKey, unchecked_return_type = "Promise<ApiKey>")]
     pub fn rotate_api_key(
         &self,
@@ -494,6 +495,12 @@ impl CloudTowerClient {
             let options = options?;
             let call = this.call_settings(call_options.map(JsValue::from))?;
             let old = validate_credential("key", &options.key)?;
+            // A mistyped or already revoked key would "rotate" into a second key while the
+            // real old one stays valid: make sure it is a live key first.
+            this.with_credential(Credential::ApiKey(old.clone()))
+                .run_document(graphql::MY, None::<()>, graphql::parse_my, &call)
+                .await
+                .map_err(|e| e.with_step("check old key"))?;
             let new = this
                 .issue_key(&options.name, &call)
                 .await
@@ -632,26 +639,26 @@ impl CloudTowerClient {
                     .v2_exchange(&get_tasks, Some(tasks::poll_body(waiter.ids())), &call)
                     .await?;
                 let text = String::from(&exchange.body);
-                match waiter
+                let round = waiter
                     .assess(&text)
-                    .map_err(|e| with_exchange(e, &exchange))?
-                {
-                    tasks::Round::Succeeded => return parse_json(&exchange.body, get_tasks.name),
-                    tasks::Round::Failed(failed) => {
-                        return Err(with_exchange(tasks::failure(failed), &exchange))
+                    .map_err(|e| with_exchange(e, &exchange))?;
+                if let Some(hook) = &on_progress {
+                    let report = to_js(&serde_json::json!({
+                        "ended": round.ended,
+                        "total": round.total,
+                        "progress": round.progress,
+                    }))?;
+                    let _ = hook.call1(&JsValue::UNDEFINED, &report);
+                }
+                match round.outcome {
+                    tasks::Outcome::Succeeded => return parse_json(&exchange.body, get_tasks.name),
+                    tasks::Outcome::Failed(failed) => {
+                        return Err(with_exchange(
+                            tasks::failure(failed, round.total),
+                            &exchange,
+                        ))
                     }
-                    tasks::Round::Running {
-                        ended,
-                        total,
-                        progress,
-                    } => {
-                        if let Some(hook) = &on_progress {
-                            let report = to_js(
-                                &serde_json::json!({ "ended": ended, "total": total, "progress": progress }),
-                            )?;
-                            let _ = hook.call1(&JsValue::UNDEFINED, &report);
-                        }
-                    }
+                    tasks::Outcome::Running => {}
                 }
                 let remaining = deadline - js_sys::Date::now();
                 if remaining <= 0.0 {

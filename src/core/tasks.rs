@@ -90,17 +90,23 @@ pub fn poll_body(ids: &[String]) -> String {
 
 /// What one round of polling found.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Round {
+pub struct Round {
+    pub outcome: Outcome,
+    /// Tasks that ended (either way), of `total`.
+    pub ended: usize,
+    pub total: usize,
+    /// Mean progress over all tasks, ended ones counting 1.
+    pub progress: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
     /// Every task ended `SUCCESSED`.
     Succeeded,
     /// Every task ended, some `FAILED`.
     Failed(Vec<FailedTask>),
-    /// Some tasks still run (or are not visible yet): `(ended, total, mean progress)`.
-    Running {
-        ended: usize,
-        total: usize,
-        progress: f64,
-    },
+    /// Some tasks still run (or are not visible yet).
+    Running,
 }
 
 /// Tracks the rounds of one wait.
@@ -175,36 +181,45 @@ impl Waiter {
             .with_operation("get-tasks"));
         }
         let total = self.ids.len();
-        Ok(match (ended == total, failed.is_empty()) {
-            (true, true) => Round::Succeeded,
-            (true, false) => Round::Failed(failed),
-            (false, _) => Round::Running {
-                ended,
-                total,
-                progress: progress / total as f64,
-            },
+        let outcome = match (ended == total, failed.is_empty()) {
+            (true, true) => Outcome::Succeeded,
+            (true, false) => Outcome::Failed(failed),
+            (false, _) => Outcome::Running,
+        };
+        Ok(Round {
+            outcome,
+            ended,
+            total,
+            progress: progress / total as f64,
         })
     }
 }
 
-/// The `TASK_FAILED` error, carrying every failed task.
-pub fn failure(failed: Vec<FailedTask>) -> Error {
-    let first = failed.first().map(|task| {
-        format!(
-            "{}{}",
-            task.error_code
+/// The `TASK_FAILED` error, carrying every failed task; the message names the first three.
+pub fn failure(failed: Vec<FailedTask>, total: usize) -> Error {
+    let described: Vec<String> = failed
+        .iter()
+        .take(3)
+        .map(|task| {
+            let code = task
+                .error_code
                 .as_deref()
                 .map(|code| format!("{code}: "))
-                .unwrap_or_default(),
-            task.error_message.as_deref().unwrap_or("no error message")
-        )
-    });
+                .unwrap_or_default();
+            let message = task.error_message.as_deref().unwrap_or("no error message");
+            format!("task {} ({code}{message})", task.id)
+        })
+        .collect();
+    let more = match failed.len() {
+        n if n > 3 => format!(" and {} more", n - 3),
+        _ => String::new(),
+    };
     let mut error = Error::new(
         ErrorCode::TaskFailed,
         format!(
-            "{} of the awaited tasks failed: {}",
+            "{} of {total} tasks failed: {}{more}",
             failed.len(),
-            first.unwrap_or_default()
+            described.join("; ")
         ),
     )
     .with_operation("get-tasks");
@@ -227,6 +242,15 @@ pub fn timed_out(waiter: &Waiter, timeout_ms: u32) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn round(outcome: Outcome, ended: usize, total: usize, progress: f64) -> Round {
+        Round {
+            outcome,
+            ended,
+            total,
+            progress,
+        }
+    }
 
     #[test]
     fn ids_come_from_ids_or_with_task_results() {
@@ -265,59 +289,55 @@ mod tests {
         let running = waiter
             .assess(r#"[{"id":"a","status":"EXECUTING","progress":0.5},{"id":"b","status":"PENDING","progress":0}]"#)
             .unwrap();
-        assert_eq!(
-            running,
-            Round::Running {
-                ended: 0,
-                total: 2,
-                progress: 0.25
-            }
-        );
-        let half = waiter.assess(r#"[{"id":"a","status":"SUCCESSED","progress":1},{"id":"b","status":"EXECUTING","progress":0.5}]"#).unwrap();
-        assert_eq!(
-            half,
-            Round::Running {
-                ended: 1,
-                total: 2,
-                progress: 0.75
-            }
-        );
+        assert_eq!(running, round(Outcome::Running, 0, 2, 0.25));
+        let half = waiter
+            .assess(r#"[{"id":"a","status":"SUCCESSED","progress":1},{"id":"b","status":"EXECUTING","progress":0.5}]"#)
+            .unwrap();
+        assert_eq!(half, round(Outcome::Running, 1, 2, 0.75));
         let done = waiter
             .assess(r#"[{"id":"b","status":"SUCCESSED"},{"id":"a","status":"SUCCESSED"}]"#)
             .unwrap();
-        assert_eq!(done, Round::Succeeded);
+        assert_eq!(
+            done,
+            round(Outcome::Succeeded, 2, 2, 1.0),
+            "the last round reports full progress too"
+        );
     }
 
     #[test]
     fn failures_are_reported_only_when_all_ended_and_all_of_them() {
         let mut waiter = Waiter::new(vec!["a".into(), "b".into(), "c".into()]);
         let body = r#"[{"id":"a","status":"FAILED","error_code":"E1","error_message":"disk full"},{"id":"b","status":"EXECUTING"},{"id":"c","status":"SUCCESSED"}]"#;
-        assert!(matches!(
-            waiter.assess(body).unwrap(),
-            Round::Running { ended: 2, .. }
-        ));
+        assert_eq!(waiter.assess(body).unwrap().outcome, Outcome::Running);
         let body = r#"[{"id":"a","status":"FAILED","error_code":"E1","error_message":"disk full"},{"id":"b","status":"FAILED"},{"id":"c","status":"SUCCESSED"}]"#;
-        let Round::Failed(failed) = waiter.assess(body).unwrap() else {
+        let Outcome::Failed(failed) = waiter.assess(body).unwrap().outcome else {
             panic!("expected failure")
         };
         assert_eq!(failed.len(), 2);
-        let error = failure(failed);
+        let error = failure(failed, 3);
         assert_eq!(error.code, ErrorCode::TaskFailed);
         assert_eq!(
             error.message,
-            "2 of the awaited tasks failed: E1: disk full"
+            "2 of 3 tasks failed: task a (E1: disk full); task b (no error message)"
         );
         assert_eq!(error.details.failed_tasks[1].error_message, None);
+        let many: Vec<FailedTask> = (0..5)
+            .map(|i| FailedTask {
+                id: format!("t{i}"),
+                error_code: None,
+                error_message: None,
+            })
+            .collect();
+        assert!(failure(many, 5)
+            .message
+            .ends_with("task t2 (no error message) and 2 more"));
     }
 
     #[test]
     fn a_task_may_be_invisible_for_a_few_rounds_only() {
         let mut waiter = Waiter::new(vec!["late".into()]);
         for _ in 0..MISSING_ROUNDS_TOLERATED {
-            assert!(matches!(
-                waiter.assess("[]").unwrap(),
-                Round::Running { ended: 0, .. }
-            ));
+            assert_eq!(waiter.assess("[]").unwrap().outcome, Outcome::Running);
         }
         assert_eq!(waiter.assess("[]").unwrap_err().code, ErrorCode::NotFound);
         let mut seen = Waiter::new(vec!["late".into()]);
@@ -326,8 +346,9 @@ mod tests {
         }
         assert_eq!(
             seen.assess(r#"[{"id":"late","status":"SUCCESSED"}]"#)
-                .unwrap(),
-            Round::Succeeded
+                .unwrap()
+                .outcome,
+            Outcome::Succeeded
         );
         assert_eq!(seen.assess("{}").unwrap_err().code, ErrorCode::Decode);
     }

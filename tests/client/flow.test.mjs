@@ -136,13 +136,24 @@ test("rotateApiKey issues, verifies, then revokes; a failed step keeps the old k
   assert.equal(sim.state.hasApiKey(rotated.key), true);
   assert.equal((await client.withApiKey(rotated.key).call("get-vms", { first: 1 })).length, 1);
 
-  // The new key's proof call fails (500 is not retried), so the rotation must stop there.
-  sim.faults.add({ path: "/api", operation: "my", kind: "status", status: 500 });
-  const failed = await rejectionOf(client.rotateApiKey({ key: rotated.key, name: "v3" }));
+  // The new key's proof call (the second `my` of a rotation, after the old key's check) fails
+  // with a 500, which is not retried: the rotation must stop there.
+  let myCalls = 0;
+  const watched = await loggedIn(CloudTowerClient, sim, ACCOUNTS.admin, {
+    onRequest: ({ operation }) => {
+      if (operation === "my" && ++myCalls === 2) sim.faults.add({ path: "/api", operation: "my", kind: "status", status: 500 });
+    },
+  });
+  const failed = await rejectionOf(watched.rotateApiKey({ key: rotated.key, name: "v3" }));
   assert.equal(failed.step, "verify new key");
   assert.match(failed.message, /^verify new key: /);
   assert.equal(sim.state.hasApiKey(rotated.key), true, "the old key stays valid");
   assert.deepEqual(sim.state.apiKeys().map((k) => k.name), ["v2"], "the half-made new key was rolled back");
+
+  const stale = await rejectionOf(client.rotateApiKey({ key: old.key, name: "v4" }));
+  assert.equal(stale.step, "check old key", "a dead old key is refused before a new key is issued");
+  assert.equal(stale.code, "UNAUTHORIZED");
+  assert.deepEqual(sim.state.apiKeys().map((k) => k.name), ["v2"]);
 });
 
 test("LDAP login discovers the authentication strategy, and needs exactly one", async (t) => {
