@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync, rmSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSimulator, ACCOUNTS } from "../sim/index.mjs";
-import { run, BIN, VERSION, PKG, assertNoSecretsPrinted, assertSecretLine } from "./helpers.mjs";
+import { run, BIN, VERSION, PKG, ROOT, assertNoSecretsPrinted, assertSecretLine } from "./helpers.mjs";
 
 const { admin, readOnly, ldap, mfa } = ACCOUNTS;
 const PASSWORDS = [admin.password, readOnly.password, ldap.password, mfa.password];
@@ -17,7 +17,6 @@ let dir;
 let ENV; // endpoint + admin password login
 const as = (account, extra = {}) => ({ CLOUDTOWER_ENDPOINT: sim.url, CLOUDTOWER_USERNAME: account.username, CLOUDTOWER_PASSWORD: account.password, ...extra });
 const withKey = (key) => ({ CLOUDTOWER_ENDPOINT: sim.url, CLOUDTOWER_API_KEY: key });
-const tokenSessions = () => sim.state.requestCount({ auth: "token" });
 
 before(async () => {
   sim = await startSimulator({ vms: 230, taskDurationMs: 300, lockoutThreshold: 0 });
@@ -376,7 +375,7 @@ test("the exit status table covers every client error code, one distinct status 
   const statuses = Object.values(EXIT_CODES);
   assert.equal(new Set(statuses).size, statuses.length, "statuses are distinct");
   const { EXIT_CODE_MEANINGS } = await import(new URL("../../pkg/cli/errors.mjs", import.meta.url));
-  const readme = readFileSync(`${PKG}cli/README-section.md`, "utf8");
+  const readme = readFileSync(`${ROOT}README.md`, "utf8");
   for (const [status, code] of EXIT_CODE_MEANINGS) {
     assert.ok(readme.includes(`| ${status} | ${code ? `\`${code}\`` : ""} |`), `README section lists ${status} ${code}`);
   }
