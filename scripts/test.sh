@@ -24,7 +24,7 @@ bash scripts/build.sh
 
 step "facade: wasm-bindgen-test in Node"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --quiet --target wasm32-unknown-unknown --test facade
+  cargo test --target wasm32-unknown-unknown --test facade
 
 step "node --test: simulator, generated types, client, browser, packaging, console, CLI"
 node --test --test-reporter=spec tests/
