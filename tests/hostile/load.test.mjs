@@ -35,7 +35,13 @@ let replaying; // the same options, answers replayed in-process
 let baseline;
 // Failed attempts the client retried invisibly (reads are retried on network errors): reported.
 let failedAttempts = 0;
-const countFailures = (summary) => void (summary.errorCode && failedAttempts++);
+const failureCodes = new Map();
+const countFailures = (summary) => {
+  if (!summary.errorCode) return;
+  failedAttempts++;
+  failureCodes.set(summary.errorCode, (failureCodes.get(summary.errorCode) ?? 0) + 1);
+};
+const retried = (before) => `failed attempts retried: ${failedAttempts - before}${failedAttempts > before ? ` (all run so far: ${[...failureCodes].map(([c, n]) => `${c} ×${n}`).join(", ")})` : ""}`;
 
 /** A fetch answering from answers recorded off the simulator, each a fresh Response. */
 function replayingFetch(recorded) {
@@ -111,7 +117,7 @@ async function sequential(t, count, via, label) {
   }
   const seconds = (performance.now() - started) / 1000;
   const after = wasmMemoryBytes();
-  t.diagnostic(`${count} sequential calls ${label} in ${seconds.toFixed(1)} s (${((seconds * 1e6) / count).toFixed(0)} µs per call); wasm memory ${marks.join(", ")}; failed attempts retried: ${failedAttempts - failedBefore}`);
+  t.diagnostic(`${count} sequential calls ${label} in ${seconds.toFixed(1)} s (${((seconds * 1e6) / count).toFixed(0)} µs per call); wasm memory ${marks.join(", ")}; ${retried(failedBefore)}`);
   assert.equal(errors, 0, `first error: ${firstError?.code} ${firstError?.message}`);
   assert.ok(after <= baseline + MiB, `wasm memory grew from ${formatBytes(baseline)} to ${formatBytes(after)}`);
 }
@@ -133,7 +139,7 @@ test(`${CONCURRENT.toLocaleString("en-US")}-way concurrent bursts: zero errors, 
   }
   const seconds = (performance.now() - started) / 1000;
   const after = wasmMemoryBytes();
-  t.diagnostic(`${BURSTS} × ${CONCURRENT} concurrent calls in ${seconds.toFixed(1)} s; wasm memory ${formatBytes(baseline)} → ${formatBytes(after)}; failed attempts retried: ${failedAttempts - failedBefore}`);
+  t.diagnostic(`${BURSTS} × ${CONCURRENT} concurrent calls in ${seconds.toFixed(1)} s; wasm memory ${formatBytes(baseline)} → ${formatBytes(after)}; ${retried(failedBefore)}`);
   assert.ok(after <= baseline + MiB, `wasm memory grew from ${formatBytes(baseline)} to ${formatBytes(after)}`);
   // The instance still answers correctly after all that.
   assert.equal(await client.getVersion(), "4.6.0");
