@@ -34,7 +34,10 @@ pub fn register_error_class(class: Function) {
 /// Unknown fields are refused too (serde-wasm-bindgen only reads the fields it knows, so a
 /// misspelt `timeout` would otherwise be silently ignored).
 pub fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, Error> {
-    if value.is_object() && !Array::is_array(&value) {
+    if !value.is_object() || Array::is_array(&value) || value.is_function() {
+        return Err(Error::invalid_argument(what, "must be an object"));
+    }
+    {
         let known = struct_fields::<T>();
         if let Some(unknown) = Object::keys(value.unchecked_ref::<Object>())
             .iter()
@@ -55,8 +58,24 @@ pub fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, Err
         } else {
             format!("{what}.{path}")
         };
-        Error::invalid_argument(&field, error.into_inner())
+        Error::invalid_argument(&field, without_value(&error.into_inner().to_string()))
     })
+}
+
+/// serde's messages quote the offending value ("invalid type: JsValue([\"hunter2\"]), expected
+/// a string"), which could be a misplaced secret: keep only what was expected, in JS terms.
+fn without_value(message: &str) -> String {
+    let message = message.strip_prefix("Error: ").unwrap_or(message);
+    let Some((_, expected)) = message.split_once(", expected ") else {
+        return message.to_owned();
+    };
+    let expected = match expected {
+        "f64" | "f32" | "u32" | "u64" | "i32" | "i64" => "a number",
+        "a boolean" | "a string" => expected,
+        other if other.starts_with("struct ") || other.starts_with("a map") => "an object",
+        other => other,
+    };
+    format!("expected {expected}")
 }
 
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, Error> {
@@ -209,4 +228,33 @@ fn struct_fields<T: DeserializeOwned>() -> &'static [&'static str] {
     let mut capture = Capture(&[]);
     let _ = T::deserialize(&mut capture);
     capture.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_value;
+
+    #[test]
+    fn serde_messages_lose_the_offending_value() {
+        assert_eq!(
+            without_value(r#"Error: invalid type: JsValue(["Canary-Pass"]), expected a string"#),
+            "expected a string"
+        );
+        assert_eq!(
+            without_value(r#"invalid type: string "x", expected f64"#),
+            "expected a number"
+        );
+        assert_eq!(
+            without_value("unknown variant `fr-FR`, expected one of `en-US`, `zh-CN`, `*`"),
+            "expected one of `en-US`, `zh-CN`, `*`"
+        );
+        assert_eq!(
+            without_value("missing field `endpoint`"),
+            "missing field `endpoint`"
+        );
+        assert_eq!(
+            without_value("invalid type: sequence, expected struct RetryPolicy"),
+            "expected an object"
+        );
+    }
 }

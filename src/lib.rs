@@ -131,8 +131,9 @@ pub struct ClientOptions {
     pub api_key: Option<String>,
     /// Retries of reads (`get-*`, GraphQL queries) on network errors, 429, 502, 503 and 504;
     /// `false` switches them off. Mutations are never retried.
-    #[tsify(optional, type = "RetryPolicy | false")]
-    pub retry: Option<RetryOption>,
+    #[tsify(optional, type = "RetryPolicy | boolean")]
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub retry: JsValue,
     /// Called before every HTTP attempt with a summary (no headers, no bodies).
     #[tsify(optional, type = "(summary: RequestSummary) => void")]
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
@@ -141,13 +142,6 @@ pub struct ClientOptions {
     #[tsify(optional, type = "(summary: ResponseSummary) => void")]
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub on_response: JsValue,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-pub enum RetryOption {
-    Switch(bool),
-    Policy(RetryPolicy),
 }
 
 /// Per-call options.
@@ -455,7 +449,12 @@ impl CloudTowerClient {
             let revoked = this.revoke_key(&key.key, &call).await.map_err(|error| {
                 let mut all = refs(&secrets);
                 all.push(&key.key);
-                error.redact(&all).with_step("revoke temporary key")
+                let mut error = error.redact(&all).with_step("revoke temporary key");
+                error.message = format!(
+                    "{}; the temporary key {} is still valid: revoke it with deleteApiKey({{ id: \"{}\" }})",
+                    error.message, key.id, key.id
+                );
+                error
             });
             match (outcome, revoked) {
                 (Ok(value), Ok(_)) => Ok(value),
@@ -494,6 +493,7 @@ impl CloudTowerClient {
         settle(secrets, async move {
             let options = options?;
             let call = this.call_settings(call_options.map(JsValue::from))?;
+            validate_name("name", &options.name)?;
             let old = validate_credential("key", &options.key)?;
             // A mistyped or already revoked key would "rotate" into a second key while the
             // real old one stays valid: make sure it is a live key first.
@@ -540,6 +540,10 @@ impl CloudTowerClient {
             let query = query
                 .as_string()
                 .ok_or_else(|| Error::invalid_argument("query", "must be a string"))?;
+            let plain_object = variables.is_object() && !js_sys::Array::is_array(&variables);
+            if !(variables.is_undefined() || variables.is_null() || plain_object) {
+                return Err(Error::invalid_argument("variables", "must be an object"));
+            }
             let call = this.call_settings(Some(options))?;
             let credential = this.current_rc();
             let request = graphql::custom_request(
@@ -563,6 +567,13 @@ impl CloudTowerClient {
         let this = self.clone_handle();
         settle(this.secrets(), async move {
             let operation = operation_argument(&operation)?;
+            // Every v2 body is a JSON object or array.
+            if !(body.is_undefined() || body.is_null() || body.is_object()) || body.is_function() {
+                return Err(Error::invalid_argument(
+                    "body",
+                    "must be an object or an array",
+                ));
+            }
             let call = this.call_settings(Some(options))?;
             let exchange = this
                 .v2_exchange(&operation, stringify(&body, "body")?, &call)
@@ -728,10 +739,11 @@ impl CloudTowerClient {
             (None, Some(key)) => Credential::ApiKey(validate_credential("options.apiKey", &key)?),
             (None, None) => Credential::None,
         };
-        let retry = match options.retry {
-            None | Some(RetryOption::Switch(true)) => RetryPolicy::default(),
-            Some(RetryOption::Switch(false)) => RetryPolicy::OFF,
-            Some(RetryOption::Policy(policy)) => policy.validate()?,
+        let retry = match options.retry.as_bool() {
+            _ if options.retry.is_undefined() || options.retry.is_null() => RetryPolicy::default(),
+            Some(true) => RetryPolicy::default(),
+            Some(false) => RetryPolicy::OFF,
+            None => from_js::<RetryPolicy>(options.retry, "options.retry")?.validate()?,
         };
         Ok(Self {
             settings: Rc::new(Settings {
@@ -962,6 +974,15 @@ impl CloudTowerClient {
             call,
         )
         .await
+        .map_err(|mut error| {
+            // The server answered, so it may well have created the key it failed to describe.
+            if error.code == ErrorCode::Decode {
+                error
+                    .message
+                    .push_str("; the key may have been created: check listApiKeys()");
+            }
+            error
+        })
     }
 
     async fn revoke_key(

@@ -176,7 +176,9 @@ impl Error {
     pub fn redact(mut self, secrets: &[&Secret]) -> Self {
         for secret in secrets {
             let value = secret.expose();
-            if value.is_empty() {
+            // Too short to be a real token or key (those are refused up front): replacing it
+            // would only mangle the message.
+            if value.len() < crate::core::request::MIN_CREDENTIAL {
                 continue;
             }
             redact_in(&mut self.message, value);

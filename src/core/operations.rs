@@ -111,9 +111,23 @@ pub fn all() -> impl Iterator<Item = Operation> {
     OPERATIONS.lines().filter_map(parse_line)
 }
 
+/// Binary search over the catalogue, which is sorted by name, indexed once per thread: every
+/// call looks its operation up.
+fn find(name: &str) -> Option<Operation> {
+    thread_local! {
+        static INDEX: Vec<Operation> = all().collect();
+    }
+    INDEX.with(|index| {
+        index
+            .binary_search_by(|operation| operation.name.cmp(name))
+            .ok()
+            .map(|at| index[at])
+    })
+}
+
 /// The catalogue entry for `name`, or `INVALID_ARGUMENT` suggesting the closest known names.
 pub fn lookup(name: &str) -> Result<Operation> {
-    if let Some(operation) = all().find(|operation| operation.name == name) {
+    if let Some(operation) = find(name) {
         return Ok(operation);
     }
     let shown: String = name.chars().take(80).collect();
@@ -167,6 +181,13 @@ mod tests {
         let operations: Vec<Operation> = all().collect();
         assert_eq!(operations.len(), OPERATIONS.lines().count());
         assert_eq!(operations.len(), 554);
+        assert!(
+            operations
+                .windows(2)
+                .all(|pair| pair[0].name < pair[1].name),
+            "sorted, as the binary search needs"
+        );
+        assert!(operations.iter().all(|op| find(op.name) == Some(*op)));
         assert!(operations.iter().all(|op| op
             .name
             .chars()

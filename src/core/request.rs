@@ -104,11 +104,18 @@ pub fn validate_name(field: &str, value: &str) -> Result<String> {
     Ok(trimmed.to_owned())
 }
 
+/// The shortest token or key accepted. CloudTower's are tens of characters; a shorter string is
+/// a mistake, and redacting it from messages would mangle them.
+pub const MIN_CREDENTIAL: usize = 8;
+
 /// A token or API key: it travels as a raw header value, so it must be printable ASCII without
 /// spaces.
 pub fn validate_credential(field: &str, value: &str) -> Result<Secret> {
-    if value.is_empty() {
-        return Err(Error::invalid_argument(field, "must not be empty"));
+    if value.len() < MIN_CREDENTIAL {
+        return Err(Error::invalid_argument(
+            field,
+            format!("must be at least {MIN_CREDENTIAL} characters (a CloudTower token or API key)"),
+        ));
     }
     if value.len() > MAX_TEXT {
         return Err(Error::invalid_argument(
@@ -125,8 +132,10 @@ pub fn validate_credential(field: &str, value: &str) -> Result<Secret> {
     Ok(Secret::new(value))
 }
 
-/// A password may hold anything printable, but not nothing, and not megabytes.
-pub fn validate_password(value: &str) -> Result<Secret> {
+/// A password may hold anything, but not nothing (an empty one would only count towards the
+/// server's lockout), and not megabytes.
+pub fn validate_password(password: &Secret) -> Result<()> {
+    let value = password.expose();
     if value.is_empty() {
         return Err(Error::invalid_argument("password", "must not be empty"));
     }
@@ -136,7 +145,7 @@ pub fn validate_password(value: &str) -> Result<Secret> {
             format!("must be at most {MAX_TEXT} bytes"),
         ));
     }
-    Ok(Secret::new(value))
+    Ok(())
 }
 
 /// Milliseconds for a deadline: a whole number from 1 ms to one hour (timers cannot go past
@@ -173,7 +182,16 @@ mod tests {
     #[test]
     fn credentials_must_be_header_safe() {
         assert!(validate_credential("apiKey", "abc-DEF_123.=").is_ok());
-        for bad in ["", "has space", "new\nline", "ключ", &"k".repeat(5000)] {
+        assert!(validate_password(&Secret::new("")).is_err());
+        assert!(validate_password(&Secret::new("p")).is_ok());
+        for bad in [
+            "",
+            "short",
+            "has space in it",
+            "new\nline-here",
+            "ключ-ключ",
+            &"k".repeat(5000),
+        ] {
             assert!(validate_credential("apiKey", bad)
                 .unwrap_err()
                 .message

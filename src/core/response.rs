@@ -29,11 +29,15 @@ pub fn error_from_status(operation: &str, response: &HttpResponse<'_>) -> Error 
     error
 }
 
-/// A 2xx answer that is not what the operation returns.
+/// A 2xx answer that is not what the operation returns. No excerpt of the body: GraphQL
+/// answers such as `createApiKey`'s carry secrets, even when cut short.
 pub fn decode_error(operation: &str, response: &HttpResponse<'_>, problem: &str) -> Error {
     Error::new(
         ErrorCode::Decode,
-        format!("{operation}: {problem}{}", excerpt_suffix(response.body)),
+        format!(
+            "{operation}: {problem} ({} characters received)",
+            response.body.chars().count()
+        ),
     )
     .with_status(response.status)
     .with_request_id(response.request_id.clone())

@@ -7,7 +7,7 @@ use super::endpoint::Endpoint;
 use super::error::{Error, ErrorCode, Result};
 use super::model::{AuthnStrategy, LoginOptions, UserSource};
 use super::operations::{Auth, Method, Operation};
-use super::request::{validate_name, HttpRequest, HttpResponse, Language};
+use super::request::{validate_name, validate_password, HttpRequest, HttpResponse, Language};
 use super::response::{error_from_status, looks_like_mfa, mfa_error};
 use super::secret::Secret;
 
@@ -64,6 +64,7 @@ pub fn login_request(
     auth_config_id: Option<&str>,
 ) -> Result<HttpRequest> {
     let username = validate_name("username", &options.username)?;
+    validate_password(&options.password)?;
     let source = match (options.source.unwrap_or_default(), auth_config_id) {
         (UserSource::Ldap, Some(_)) => UserSource::Authn,
         (source, _) => source,

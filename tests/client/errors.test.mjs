@@ -31,7 +31,7 @@ function assertShape(error, code, status) {
 }
 
 test("NETWORK: nothing listens (and a refused mutation was surely not sent)", async () => {
-  const client = new CloudTowerClient({ endpoint: `http://127.0.0.1:${await closedPort()}`, apiKey: "k", retry: false });
+  const client = new CloudTowerClient({ endpoint: `http://127.0.0.1:${await closedPort()}`, apiKey: "ci-key-0001", retry: false });
   assertShape(await rejectionOf(client.call("get-vms", {})), "NETWORK", 0);
   assertShape(await rejectionOf(client.call("start-vm", { where: { id: "x" } })), "NETWORK", 0);
 });

@@ -26,7 +26,7 @@ test("language goes out as content-language, per client and per call", async (t)
   const error = await rejectionOf(zh.login({ username: "admin", password: "wrong-password" }));
   assert.equal(error.code, "UNAUTHORIZED");
   assert.notEqual(error.message, "Incorrect username or password", "the server answered in Chinese");
-  const en = await rejectionOf(zh.withApiKey("bad-key").call("get-vms", {}, { language: "en-US" }));
+  const en = await rejectionOf(zh.withApiKey("bad-key-123").call("get-vms", {}, { language: "en-US" }));
   assert.match(en.message, /[A-Za-z]/);
   assert.equal((await rejectionOf(zh.call("get-vms", {}, { language: "fr-FR" }))).code, "INVALID_ARGUMENT");
   assert.equal(sim.state.requests.every((r) => r.status !== 400 || r.path !== "/v2/api/get-vms"), true);
