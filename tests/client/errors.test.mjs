@@ -150,3 +150,25 @@ test("errors carry no secret in message, stack, fields or JSON", async (t) => {
     for (const secret of [key.key, password]) assert.equal(seen.includes(secret), false, `${error.code} leaks a secret`);
   }
 });
+
+test("a redirect is refused, so Authorization never follows it to another origin", async (t) => {
+  const { createServer: createHttpServer } = await import("node:http");
+  const seen = [];
+  const elsewhere = createHttpServer((req, res) => {
+    seen.push(req.headers.authorization);
+    res.end("[]");
+  });
+  await new Promise((resolve) => elsewhere.listen(0, "127.0.0.1", resolve));
+  const redirecting = createHttpServer((req, res) => {
+    res.writeHead(302, { location: `http://127.0.0.1:${elsewhere.address().port}/v2/api/get-vms` }).end();
+  });
+  await new Promise((resolve) => redirecting.listen(0, "127.0.0.1", resolve));
+  t.after(() => {
+    elsewhere.close();
+    redirecting.close();
+  });
+  const client = new CloudTowerClient({ endpoint: `http://127.0.0.1:${redirecting.address().port}`, apiKey: "redirect-canary-key", retry: false });
+  const error = await rejectionOf(client.call("get-vms", {}));
+  assertShape(error, "NETWORK", 0);
+  assert.deepEqual(seen, [], "the other origin was never asked");
+});
