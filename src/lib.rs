@@ -1007,7 +1007,6 @@ fn response<'a>(exchange: &Exchange, text: &'a str) -> HttpResponse<'a> {
     HttpResponse {
         status: exchange.status,
         request_id: exchange.request_id.clone(),
-        content_type: exchange.content_type.clone(),
         body: text,
     }
 }

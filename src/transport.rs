@@ -27,7 +27,6 @@ extern "C" {
 pub struct Exchange {
     pub status: u16,
     pub request_id: Option<String>,
-    pub content_type: Option<String>,
     pub retry_after: Option<String>,
     pub body: JsString,
 }
@@ -77,7 +76,6 @@ impl Transport {
         let headers = response.headers();
         let header = |name: &str| headers.get(name).ok().flatten();
         let request_id = header("x-tower-request-id");
-        let content_type = header("content-type");
         let retry_after = header("retry-after");
         let text = response
             .text()
@@ -88,7 +86,6 @@ impl Transport {
         Ok(Exchange {
             status,
             request_id,
-            content_type,
             retry_after,
             body: body.unchecked_into(),
         })

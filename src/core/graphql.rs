@@ -377,7 +377,6 @@ mod tests {
         HttpResponse {
             status: 200,
             request_id: Some("r1".into()),
-            content_type: Some("application/json".into()),
             body,
         }
     }

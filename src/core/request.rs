@@ -66,7 +66,6 @@ impl fmt::Debug for HttpRequest {
 pub struct HttpResponse<'a> {
     pub status: u16,
     pub request_id: Option<String>,
-    pub content_type: Option<String>,
     pub body: &'a str,
 }
 

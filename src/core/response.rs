@@ -162,7 +162,6 @@ mod tests {
         HttpResponse {
             status,
             request_id: Some("req-1".into()),
-            content_type: Some("application/json".into()),
             body,
         }
     }

@@ -185,7 +185,6 @@ mod tests {
         HttpResponse {
             status,
             request_id: Some("rid".into()),
-            content_type: Some("application/json".into()),
             body,
         }
     }
