@@ -1,47 +1,48 @@
 //! CloudTower API-key client for the web: log in, issue an API key, call the v2 API with it and
 //! revoke it, from browsers and Node, over `fetch`.
 //!
-//! Layers: [`core`] (pure protocol logic, natively tested) → `transport` (the only I/O) → this
-//! file, the `#[wasm_bindgen]` facade, which only converts values and delegates.
+//! Layers: [`core`] (pure protocol logic, natively tested) → `transport` (the only I/O) → the
+//! `#[wasm_bindgen]` facade: this file (the `CloudTowerClient` class), `options` (what the JS
+//! API takes), `client` (the request loop and the flows behind the methods), `paginator`,
+//! `hooks` and `js` (conversions); it only converts values and delegates.
 
+mod client;
 pub mod core;
 mod hooks;
 mod js;
+mod options;
 mod paginator;
 mod transport;
 
 use std::cell::RefCell;
-use std::future::Future;
 use std::rc::Rc;
 
 use js_sys::{Function, Promise};
-use serde::Deserialize;
-use tsify::{Ts, Tsify};
+use tsify::Ts;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
-use web_sys::AbortSignal;
 
-use crate::core::endpoint::Endpoint;
-use crate::core::error::{Error, ErrorCode};
-use crate::core::graphql::{self, Document, KeyVariables, NameVariables};
-use crate::core::model::{ApiKey, LoginOptions};
-use crate::core::operations;
-use crate::core::request::{
-    validate_credential, validate_name, validate_timeout, HttpRequest, HttpResponse, Language,
+use crate::client::{
+    operation_argument, refs, response, revoke_target, secret_argument, settle, signal_argument,
+    with_exchange, Call, RevokeTarget, Settings,
 };
-use crate::core::retry::{self, Failure, RetryPolicy};
+use crate::core::error::{Error, ErrorCode};
+use crate::core::graphql;
+use crate::core::model::LoginOptions;
+use crate::core::operations;
+use crate::core::request::{validate_credential, validate_name, validate_timeout};
 use crate::core::secret::{Credential, Secret};
 use crate::core::v2;
 use crate::core::{paging, tasks};
-use crate::hooks::{optional_function, Hooks};
+use crate::hooks::optional_function;
 use crate::js::{from_js, json_kind, parse_json, stringify, to_js, to_js_error};
 use crate::paginator::Paginator;
-use crate::transport::{Exchange, Transport};
 
+pub use crate::options::{
+    CallOptions, ClientOptions, CreateApiKeyOptions, RotateApiKeyOptions, WaitOptions,
+};
 pub use crate::paginator::PaginateOptions;
-
-const DEFAULT_TIMEOUT_MS: u32 = 30_000;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_APPEND: &'static str = r#"
@@ -103,116 +104,6 @@ export interface CloudTowerClient {
   waitForTasks(tasks: string | string[] | WithTaskLike | WithTaskLike[], options?: WaitOptions): Promise<Task[]>;
 }
 "#;
-
-/// `new CloudTowerClient(options)`.
-#[derive(Deserialize, Tsify)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ClientOptions {
-    /// `http:` or `https:` origin of the CloudTower, optionally with a path prefix.
-    pub endpoint: String,
-    /// `content-language` of every request: `"en-US"` (default), `"zh-CN"` or `"*"`.
-    #[tsify(optional)]
-    pub language: Option<Language>,
-    /// Deadline of each HTTP exchange, 1 to 3600000 ms; default 30000.
-    #[tsify(optional)]
-    pub timeout_ms: Option<f64>,
-    /// A `fetch` to use instead of the global one (e.g. undici's with a custom TLS agent).
-    #[tsify(
-        optional,
-        type = "(input: string, init: RequestInit) => Promise<Response>"
-    )]
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub fetch: JsValue,
-    /// Start with this token.
-    #[tsify(optional)]
-    pub token: Option<String>,
-    /// Start with this API key.
-    #[tsify(optional)]
-    pub api_key: Option<String>,
-    /// Retries of reads (`get-*`, GraphQL queries) on network errors, 429, 502, 503 and 504;
-    /// `false` switches them off. Mutations are never retried.
-    #[tsify(optional, type = "RetryPolicy | boolean")]
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub retry: JsValue,
-    /// Called before every HTTP attempt with a summary (no headers, no bodies).
-    #[tsify(optional, type = "(summary: RequestSummary) => void")]
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub on_request: JsValue,
-    /// Called after every HTTP attempt with a summary (no headers, no bodies).
-    #[tsify(optional, type = "(summary: ResponseSummary) => void")]
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub on_response: JsValue,
-}
-
-/// Per-call options.
-#[derive(Default, Deserialize, Tsify)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CallOptions {
-    /// Aborts the call (code `ABORTED`).
-    #[tsify(optional, type = "AbortSignal")]
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub signal: JsValue,
-    /// Overrides the client's deadline for this call.
-    #[tsify(optional)]
-    pub timeout_ms: Option<f64>,
-    /// Overrides the client's language for this call.
-    #[tsify(optional)]
-    pub language: Option<Language>,
-}
-
-/// `waitForTasks` options.
-#[derive(Default, Deserialize, Tsify)]
-#[serde(rename_all = "camelCase")]
-pub struct WaitOptions {
-    /// Pause between polling rounds; default 1000 ms.
-    #[tsify(optional)]
-    pub interval_ms: Option<f64>,
-    /// Give up (code `TIMEOUT`) after this long; default 300000 ms.
-    #[tsify(optional)]
-    pub timeout_ms: Option<f64>,
-    #[tsify(optional, type = "AbortSignal")]
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub signal: JsValue,
-    /// Called after each round that found tasks still running.
-    #[tsify(
-        optional,
-        type = "(progress: { ended: number; total: number; progress: number }) => void"
-    )]
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub on_progress: JsValue,
-}
-
-#[derive(Deserialize, Tsify)]
-#[serde(deny_unknown_fields)]
-pub struct CreateApiKeyOptions {
-    pub name: String,
-}
-
-#[derive(Deserialize, Tsify)]
-#[serde(deny_unknown_fields)]
-pub struct RotateApiKeyOptions {
-    /// The key to replace; it stays valid if any step fails.
-    pub key: String,
-    /// Name of the new key.
-    pub name: String,
-}
-
-/// What every request of one client shares; cloned clients (`withApiKey`) share it too.
-struct Settings {
-    endpoint: Endpoint,
-    language: Language,
-    timeout_ms: u32,
-    transport: Transport,
-    retry: RetryPolicy,
-    hooks: Hooks,
-}
-
-/// Resolved per-call settings.
-struct Call {
-    language: Language,
-    timeout_ms: u32,
-    signal: Option<AbortSignal>,
-}
 
 /// A CloudTower client: one credential (none, a token or an API key) and many concurrent calls.
 #[wasm_bindgen]
@@ -707,376 +598,4 @@ impl CloudTowerClient {
             self.auth_kind()
         )
     }
-}
-
-impl CloudTowerClient {
-    fn build(options: JsValue) -> Result<Self, Error> {
-        let options: ClientOptions = from_js(options, "options")?;
-        let endpoint = Endpoint::parse(&options.endpoint)?;
-        let timeout_ms = options
-            .timeout_ms
-            .map(|ms| validate_timeout("options.timeoutMs", ms))
-            .transpose()?
-            .unwrap_or(DEFAULT_TIMEOUT_MS);
-        let fetch = if options.fetch.is_undefined() || options.fetch.is_null() {
-            None
-        } else {
-            Some(
-                options
-                    .fetch
-                    .dyn_into::<Function>()
-                    .map_err(|_| Error::invalid_argument("options.fetch", "must be a function"))?,
-            )
-        };
-        let credential = match (options.token, options.api_key) {
-            (Some(_), Some(_)) => {
-                return Err(Error::invalid_argument(
-                    "options",
-                    "pass token or apiKey, not both",
-                ))
-            }
-            (Some(token), None) => Credential::Token(validate_credential("options.token", &token)?),
-            (None, Some(key)) => Credential::ApiKey(validate_credential("options.apiKey", &key)?),
-            (None, None) => Credential::None,
-        };
-        let retry = match options.retry.as_bool() {
-            _ if options.retry.is_undefined() || options.retry.is_null() => RetryPolicy::default(),
-            Some(true) => RetryPolicy::default(),
-            Some(false) => RetryPolicy::OFF,
-            None => from_js::<RetryPolicy>(options.retry, "options.retry")?.validate()?,
-        };
-        Ok(Self {
-            settings: Rc::new(Settings {
-                endpoint,
-                language: options.language.unwrap_or_default(),
-                timeout_ms,
-                transport: Transport::new(fetch)?,
-                retry,
-                hooks: Hooks::new(options.on_request, options.on_response)?,
-            }),
-            credential: Rc::new(RefCell::new(Rc::new(credential))),
-        })
-    }
-
-    /// Another handle to this client (same settings, same credential cell), for async blocks.
-    fn clone_handle(&self) -> Self {
-        Self {
-            settings: self.settings.clone(),
-            credential: self.credential.clone(),
-        }
-    }
-
-    fn with_credential(&self, credential: Credential) -> Self {
-        Self {
-            settings: self.settings.clone(),
-            credential: Rc::new(RefCell::new(Rc::new(credential))),
-        }
-    }
-
-    fn current_rc(&self) -> Rc<Credential> {
-        self.credential.borrow().clone()
-    }
-
-    fn current(&self) -> Rc<Credential> {
-        self.current_rc()
-    }
-
-    fn set_credential(&self, credential: Credential) {
-        *self.credential.borrow_mut() = Rc::new(credential);
-    }
-
-    /// Forgets `held` unless a concurrent login already replaced it.
-    fn forget_if_current(&self, held: &Rc<Credential>) {
-        let mut slot = self.credential.borrow_mut();
-        if Rc::ptr_eq(&slot, held) {
-            *slot = Rc::new(Credential::None);
-        }
-    }
-
-    /// The secrets an error of this client must never show.
-    fn secrets(&self) -> Vec<Secret> {
-        self.current().secret().cloned().into_iter().collect()
-    }
-
-    fn call_settings(&self, options: Option<JsValue>) -> Result<Call, Error> {
-        let options: CallOptions = match options {
-            Some(value) if !value.is_undefined() && !value.is_null() => from_js(value, "options")?,
-            _ => CallOptions::default(),
-        };
-        let signal =
-            if options.signal.is_undefined() || options.signal.is_null() {
-                None
-            } else {
-                Some(options.signal.dyn_into::<AbortSignal>().map_err(|_| {
-                    Error::invalid_argument("options.signal", "must be an AbortSignal")
-                })?)
-            };
-        Ok(Call {
-            language: options.language.unwrap_or(self.settings.language),
-            timeout_ms: options
-                .timeout_ms
-                .map(|ms| validate_timeout("options.timeoutMs", ms))
-                .transpose()?
-                .unwrap_or(self.settings.timeout_ms),
-            signal,
-        })
-    }
-
-    /// One logical request: attempts until success, a final failure, or the retry policy says
-    /// stop (it never retries a request that is not idempotent).
-    async fn send(&self, request: &HttpRequest, call: &Call) -> Result<Exchange, Error> {
-        let settings = &self.settings;
-        let mut attempt = 1;
-        loop {
-            settings.hooks.before(request, attempt);
-            let started = js_sys::Date::now();
-            let result = settings
-                .transport
-                .send(request, call.timeout_ms, call.signal.as_ref())
-                .await;
-            settings
-                .hooks
-                .after(request, attempt, js_sys::Date::now() - started, &result);
-            let failure = match &result {
-                Ok(exchange) => Failure::Status {
-                    status: exchange.status,
-                    retry_after: exchange.retry_after.as_deref(),
-                },
-                Err(error) if error.code == ErrorCode::Network => Failure::Network,
-                Err(_) => return result,
-            };
-            if matches!(
-                failure,
-                Failure::Status {
-                    status: 200..=299,
-                    ..
-                }
-            ) {
-                return result;
-            }
-            let delay = retry::next_delay(
-                &settings.retry,
-                attempt,
-                request.idempotent,
-                failure,
-                js_sys::Math::random(),
-                js_sys::Date::now(),
-            );
-            match delay {
-                Some(ms) => transport::sleep(ms, call.signal.as_ref()).await?,
-                None => return result,
-            }
-            attempt += 1;
-        }
-    }
-
-    /// An exchange whose (small) body is needed in Rust.
-    async fn send_text(
-        &self,
-        request: &HttpRequest,
-        call: &Call,
-    ) -> Result<(Exchange, String), Error> {
-        let exchange = self.send(request, call).await?;
-        let text = String::from(&exchange.body);
-        Ok((exchange, text))
-    }
-
-    /// Sends a v2 call; a non-2xx answer becomes the classified error.
-    async fn v2_exchange(
-        &self,
-        operation: &operations::Operation,
-        body: Option<String>,
-        call: &Call,
-    ) -> Result<Exchange, Error> {
-        let credential = self.current_rc();
-        let request = v2::call_request(
-            &self.settings.endpoint,
-            operation,
-            credential.secret(),
-            call.language,
-            body,
-        )?;
-        let exchange = self.send(&request, call).await?;
-        if !(200..300).contains(&exchange.status) {
-            let text = String::from(&exchange.body);
-            return Err(core::response::error_from_status(
-                operation.name,
-                &response(&exchange, &text),
-            ));
-        }
-        Ok(exchange)
-    }
-
-    async fn count_listing(&self, listing: &paging::Listing, call: &Call) -> Result<u64, Error> {
-        let exchange = self
-            .v2_exchange(&listing.connection, Some(listing.count_body()), call)
-            .await?;
-        let text = String::from(&exchange.body);
-        paging::parse_count(listing.connection.name, &text).map_err(|e| with_exchange(e, &exchange))
-    }
-
-    async fn run_document<V: serde::Serialize, T>(
-        &self,
-        document: Document,
-        variables: Option<V>,
-        parse: fn(&HttpResponse<'_>) -> Result<T, Error>,
-        call: &Call,
-    ) -> Result<T, Error> {
-        let credential = self.current_rc();
-        let request = graphql::request(
-            &self.settings.endpoint,
-            credential.secret(),
-            call.language,
-            document,
-            variables,
-        )?;
-        let (exchange, text) = self.send_text(&request, call).await?;
-        parse(&response(&exchange, &text))
-    }
-
-    async fn fetch_strategies(
-        &self,
-        call: &Call,
-    ) -> Result<Vec<core::model::AuthnStrategy>, Error> {
-        let request = graphql::request::<()>(
-            &self.settings.endpoint,
-            None,
-            call.language,
-            graphql::AUTHN_STRATEGIES,
-            None,
-        )?;
-        let (exchange, text) = self.send_text(&request, call).await?;
-        graphql::parse_authn_strategies(&response(&exchange, &text))
-    }
-
-    /// Key management needs a token: refuse early and clearly otherwise.
-    fn require_token(&self, action: &str) -> Result<(), Error> {
-        match self.current().kind() {
-            core::secret::AuthKind::Token => Ok(()),
-            core::secret::AuthKind::ApiKey => Err(Error::invalid_argument(
-                "credential",
-                format!("{action} needs a token, and this client holds an API key: CloudTower does not let an API key manage keys; use login() or withToken()"),
-            )),
-            core::secret::AuthKind::None => Err(Error::new(
-                ErrorCode::Unauthorized,
-                format!("{action} needs a token: call login() first, or create the client with a token"),
-            )),
-        }
-    }
-
-    async fn issue_key(&self, name: &str, call: &Call) -> Result<ApiKey, Error> {
-        self.require_token("createApiKey")?;
-        let name = validate_name("name", name)?;
-        self.run_document(
-            graphql::CREATE_API_KEY,
-            Some(NameVariables { name: &name }),
-            graphql::parse_create_api_key,
-            call,
-        )
-        .await
-        .map_err(|mut error| {
-            // The server answered, so it may well have created the key it failed to describe.
-            if error.code == ErrorCode::Decode {
-                error
-                    .message
-                    .push_str("; the key may have been created: check listApiKeys()");
-            }
-            error
-        })
-    }
-
-    async fn revoke_key(
-        &self,
-        key: &Secret,
-        call: &Call,
-    ) -> Result<core::model::DeleteApiKeyResult, Error> {
-        self.require_token("deleteApiKey")?;
-        let variables = KeyVariables { key: key.expose() };
-        self.run_document(
-            graphql::DELETE_API_KEY,
-            Some(variables),
-            graphql::parse_delete_api_key,
-            call,
-        )
-        .await
-        .map_err(|e| e.redact(&[key]))
-    }
-}
-
-fn response<'a>(exchange: &Exchange, text: &'a str) -> HttpResponse<'a> {
-    HttpResponse {
-        status: exchange.status,
-        request_id: exchange.request_id.clone(),
-        body: text,
-    }
-}
-
-fn with_exchange(error: Error, exchange: &Exchange) -> Error {
-    error
-        .with_status(exchange.status)
-        .with_request_id(exchange.request_id.clone())
-}
-
-fn operation_argument(value: &JsValue) -> Result<operations::Operation, Error> {
-    let name = value
-        .as_string()
-        .ok_or_else(|| Error::invalid_argument("operation", "must be a string"))?;
-    operations::lookup(&name)
-}
-
-fn signal_argument(value: JsValue) -> Result<Option<AbortSignal>, Error> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    value
-        .dyn_into::<AbortSignal>()
-        .map(Some)
-        .map_err(|_| Error::invalid_argument("options.signal", "must be an AbortSignal"))
-}
-
-/// What `deleteApiKey` was given: the key itself, or a listed key's `{ id }`.
-enum RevokeTarget {
-    Key(Secret),
-    Id(String),
-}
-
-fn revoke_target(value: &JsValue) -> Result<RevokeTarget, Error> {
-    if value.is_string() {
-        return secret_argument(value, "key").map(RevokeTarget::Key);
-    }
-    let id = value
-        .is_object()
-        .then(|| js_sys::Reflect::get(value, &"id".into()).ok())
-        .flatten()
-        .and_then(|id| id.as_string())
-        .ok_or_else(|| {
-            Error::invalid_argument(
-                "key",
-                "must be the key (a string) or { id } of a listed key",
-            )
-        })?;
-    validate_name("key.id", &id).map(RevokeTarget::Id)
-}
-
-fn secret_argument(value: &JsValue, field: &str) -> Result<Secret, Error> {
-    let text = value
-        .as_string()
-        .ok_or_else(|| Error::invalid_argument(field, "must be a string"))?;
-    validate_credential(field, &text)
-}
-
-fn refs(secrets: &[Secret]) -> Vec<&Secret> {
-    secrets.iter().collect()
-}
-
-/// Runs `work` as a JS promise; a failure rejects with a `CloudTowerError` from which every
-/// secret in `secrets` has been scrubbed.
-fn settle<F>(secrets: Vec<Secret>, work: F) -> Promise
-where
-    F: Future<Output = Result<JsValue, Error>> + 'static,
-{
-    future_to_promise(async move {
-        work.await
-            .map_err(|error| to_js_error(error.redact(&refs(&secrets)), None))
-    })
 }

@@ -11,11 +11,12 @@ use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::client::{signal_argument, with_exchange, Call};
 use crate::core::error::{Error, ErrorCode};
 use crate::core::paging::{Listing, Progress};
 use crate::hooks::optional_function;
 use crate::js::{from_js, parse_json, stringify, to_js_error};
-use crate::{signal_argument, with_exchange, CloudTowerClient};
+use crate::CloudTowerClient;
 
 /// `paginate` options.
 #[derive(Default, Deserialize, Tsify)]
@@ -170,7 +171,7 @@ async fn step(
                 return iteration(JsValue::UNDEFINED, true);
             }
         }
-        let call = crate::Call {
+        let call = Call {
             signal: signal.clone(),
             ..client.call_settings(None)?
         };
