@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 
-use js_sys::{Function, Promise};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
@@ -18,13 +18,14 @@ use crate::core::model::ApiKey;
 use crate::core::operations;
 use crate::core::paging;
 use crate::core::request::{
-    validate_credential, validate_name, validate_timeout, HttpRequest, HttpResponse, Language,
+    validate_credential, validate_name, validate_optional_timeout, HttpRequest, HttpResponse,
+    Language,
 };
 use crate::core::retry::{self, Failure, RetryPolicy};
 use crate::core::secret::{Credential, Secret};
 use crate::core::v2;
-use crate::hooks::Hooks;
-use crate::js::{from_js, to_js_error};
+use crate::hooks::{optional_function, Hooks};
+use crate::js::{from_js, optional_from_js, to_js_error};
 use crate::options::{CallOptions, ClientOptions};
 use crate::transport::{self, Exchange, Transport};
 use crate::CloudTowerClient;
@@ -52,21 +53,9 @@ impl CloudTowerClient {
     pub(crate) fn build(options: JsValue) -> Result<Self, Error> {
         let options: ClientOptions = from_js(options, "options")?;
         let endpoint = Endpoint::parse(&options.endpoint)?;
-        let timeout_ms = options
-            .timeout_ms
-            .map(|ms| validate_timeout("options.timeoutMs", ms))
-            .transpose()?
-            .unwrap_or(DEFAULT_TIMEOUT_MS);
-        let fetch = if options.fetch.is_undefined() || options.fetch.is_null() {
-            None
-        } else {
-            Some(
-                options
-                    .fetch
-                    .dyn_into::<Function>()
-                    .map_err(|_| Error::invalid_argument("options.fetch", "must be a function"))?,
-            )
-        };
+        let timeout_ms =
+            validate_optional_timeout("options.timeoutMs", options.timeout_ms, DEFAULT_TIMEOUT_MS)?;
+        let fetch = optional_function(options.fetch, "options.fetch")?;
         let credential = match (options.token, options.api_key) {
             (Some(_), Some(_)) => {
                 return Err(Error::invalid_argument(
@@ -138,26 +127,16 @@ impl CloudTowerClient {
     }
 
     pub(crate) fn call_settings(&self, options: Option<JsValue>) -> Result<Call, Error> {
-        let options: CallOptions = match options {
-            Some(value) if !value.is_undefined() && !value.is_null() => from_js(value, "options")?,
-            _ => CallOptions::default(),
-        };
-        let signal =
-            if options.signal.is_undefined() || options.signal.is_null() {
-                None
-            } else {
-                Some(options.signal.dyn_into::<AbortSignal>().map_err(|_| {
-                    Error::invalid_argument("options.signal", "must be an AbortSignal")
-                })?)
-            };
+        let options: CallOptions =
+            optional_from_js(options.unwrap_or(JsValue::UNDEFINED), "options")?;
         Ok(Call {
             language: options.language.unwrap_or(self.settings.language),
-            timeout_ms: options
-                .timeout_ms
-                .map(|ms| validate_timeout("options.timeoutMs", ms))
-                .transpose()?
-                .unwrap_or(self.settings.timeout_ms),
-            signal,
+            timeout_ms: validate_optional_timeout(
+                "options.timeoutMs",
+                options.timeout_ms,
+                self.settings.timeout_ms,
+            )?,
+            signal: signal_argument(options.signal)?,
         })
     }
 

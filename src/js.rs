@@ -78,6 +78,17 @@ fn without_value(message: &str) -> String {
     format!("expected {expected}")
 }
 
+/// Like [`from_js`], for an optional options argument: `undefined` or `null` means the defaults.
+pub fn optional_from_js<T: DeserializeOwned + Default>(
+    value: JsValue,
+    what: &str,
+) -> Result<T, Error> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    from_js(value, what)
+}
+
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, Error> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())

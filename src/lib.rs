@@ -31,12 +31,12 @@ use crate::core::error::{Error, ErrorCode};
 use crate::core::graphql;
 use crate::core::model::LoginOptions;
 use crate::core::operations;
-use crate::core::request::{validate_credential, validate_name, validate_timeout};
+use crate::core::request::{validate_credential, validate_name, validate_optional_timeout};
 use crate::core::secret::{Credential, Secret};
 use crate::core::v2;
 use crate::core::{paging, tasks};
 use crate::hooks::optional_function;
-use crate::js::{from_js, json_kind, parse_json, stringify, to_js, to_js_error};
+use crate::js::{from_js, json_kind, optional_from_js, parse_json, stringify, to_js, to_js_error};
 use crate::paginator::Paginator;
 
 pub use crate::options::{
@@ -510,20 +510,17 @@ impl CloudTowerClient {
     pub fn wait_for_tasks(&self, tasks: JsValue, options: JsValue) -> Promise {
         let this = self.clone_handle();
         settle(this.secrets(), async move {
-            let options: WaitOptions = match options.is_undefined() || options.is_null() {
-                true => WaitOptions::default(),
-                false => from_js(options, "options")?,
-            };
-            let interval_ms = options
-                .interval_ms
-                .map(|ms| validate_timeout("options.intervalMs", ms))
-                .transpose()?
-                .unwrap_or(tasks::DEFAULT_INTERVAL_MS);
-            let timeout_ms = options
-                .timeout_ms
-                .map(|ms| validate_timeout("options.timeoutMs", ms))
-                .transpose()?
-                .unwrap_or(tasks::DEFAULT_TIMEOUT_MS);
+            let options: WaitOptions = optional_from_js(options, "options")?;
+            let interval_ms = validate_optional_timeout(
+                "options.intervalMs",
+                options.interval_ms,
+                tasks::DEFAULT_INTERVAL_MS,
+            )?;
+            let timeout_ms = validate_optional_timeout(
+                "options.timeoutMs",
+                options.timeout_ms,
+                tasks::DEFAULT_TIMEOUT_MS,
+            )?;
             let on_progress = optional_function(options.on_progress, "options.onProgress")?;
             let call = Call {
                 signal: signal_argument(options.signal)?,

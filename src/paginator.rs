@@ -15,7 +15,7 @@ use crate::client::{signal_argument, with_exchange, Call};
 use crate::core::error::{Error, ErrorCode};
 use crate::core::paging::{Listing, Progress};
 use crate::hooks::optional_function;
-use crate::js::{from_js, parse_json, stringify, to_js_error};
+use crate::js::{optional_from_js, parse_json, stringify, to_js_error};
 use crate::CloudTowerClient;
 
 /// `paginate` options.
@@ -68,10 +68,7 @@ impl Paginator {
         let name = operation
             .as_string()
             .ok_or_else(|| Error::invalid_argument("operation", "must be a string"))?;
-        let options: PaginateOptions = match options.is_undefined() || options.is_null() {
-            true => PaginateOptions::default(),
-            false => from_js(options, "options")?,
-        };
+        let options: PaginateOptions = optional_from_js(options, "options")?;
         let listing = Listing::new(
             &name,
             stringify(body, "body")?.as_deref(),

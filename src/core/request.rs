@@ -161,6 +161,11 @@ pub fn validate_timeout(field: &str, value: f64) -> Result<u32> {
     }
 }
 
+/// [`validate_timeout`] of an optional value, `default` when absent.
+pub fn validate_optional_timeout(field: &str, value: Option<f64>, default: u32) -> Result<u32> {
+    value.map_or(Ok(default), |ms| validate_timeout(field, ms))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +206,11 @@ mod tests {
     #[test]
     fn timeouts_are_whole_and_bounded() {
         assert_eq!(validate_timeout("timeoutMs", 1500.0).unwrap(), 1500);
+        assert_eq!(
+            validate_optional_timeout("timeoutMs", None, 30).unwrap(),
+            30
+        );
+        assert!(validate_optional_timeout("timeoutMs", Some(-1.0), 30).is_err());
         for bad in [0.0, -1.0, 1.5, f64::NAN, f64::INFINITY, 3_600_001.0, 1e300] {
             assert!(validate_timeout("timeoutMs", bad).is_err(), "{bad}");
         }
