@@ -1,50 +1,46 @@
 //! Observability hooks: `onRequest` / `onResponse` receive a summary of every HTTP attempt for
 //! logs and metrics. Summaries hold no header values and no bodies, so no secret reaches them.
 
-use js_sys::{Function, Object, Reflect};
+use js_sys::Function;
+use serde::Serialize;
 use tsify::Tsify;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
+use crate::convert::to_js;
 use crate::core::error::Error;
 use crate::core::request::HttpRequest;
 use crate::transport::Exchange;
 
 /// What `onRequest` receives before each attempt.
-#[derive(Tsify)]
-#[allow(dead_code)] // describes the JS object built below; only its TypeScript is used
+#[derive(Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
-pub struct RequestSummary {
+pub struct RequestSummary<'a> {
     /// The v2 operation (`get-vms`) or GraphQL operation name (`createApiKey`).
-    pub operation: String,
+    pub operation: &'a str,
     /// 1 for the first attempt, 2 for the first retry, ...
     pub attempt: u32,
-    pub method: String,
+    pub method: &'a str,
     /// The request URL (it never holds credentials).
-    pub url: String,
+    pub url: &'a str,
     pub request_bytes: u32,
 }
 
 /// What `onResponse` receives after each attempt.
-#[derive(Tsify)]
-#[allow(dead_code)]
+#[derive(Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
-pub struct ResponseSummary {
-    pub operation: String,
-    pub attempt: u32,
-    pub method: String,
-    pub url: String,
+pub struct ResponseSummary<'a> {
+    #[serde(flatten)]
+    pub request: RequestSummary<'a>,
     /// HTTP status, 0 when no answer arrived.
     pub status: u16,
     pub duration_ms: f64,
     #[tsify(type = "string | null")]
     pub request_id: Option<String>,
-    pub request_bytes: u32,
     /// Characters of the body as received (its UTF-16 length).
     pub response_chars: u32,
     /// The error code when the attempt failed without an answer (`NETWORK`, `TIMEOUT`, ...).
     #[tsify(type = "string | null")]
-    pub error_code: Option<String>,
+    pub error_code: Option<&'static str>,
 }
 
 pub struct Hooks {
@@ -52,29 +48,17 @@ pub struct Hooks {
     on_response: Option<Function>,
 }
 
-pub fn optional_function(value: JsValue, field: &str) -> Result<Option<Function>, Error> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
-    value
-        .dyn_into::<Function>()
-        .map(Some)
-        .map_err(|_| Error::invalid_argument(field, "must be a function"))
-}
-
 impl Hooks {
-    pub fn new(on_request: JsValue, on_response: JsValue) -> Result<Self, Error> {
-        Ok(Self {
-            on_request: optional_function(on_request, "options.onRequest")?,
-            on_response: optional_function(on_response, "options.onResponse")?,
-        })
+    pub fn new(on_request: Option<Function>, on_response: Option<Function>) -> Self {
+        Self {
+            on_request,
+            on_response,
+        }
     }
 
     pub fn before(&self, request: &HttpRequest, attempt: u32) {
         if let Some(hook) = &self.on_request {
-            let summary = base(request, attempt);
-            // A throwing hook must not fail the call it observes.
-            let _ = hook.call1(&JsValue::UNDEFINED, &summary);
+            notify(hook, &summary(request, attempt));
         }
     }
 
@@ -88,47 +72,42 @@ impl Hooks {
         let Some(hook) = &self.on_response else {
             return;
         };
-        let summary = base(request, attempt);
-        let set = |name: &str, value: JsValue| {
-            let _ = Reflect::set(&summary, &name.into(), &value);
+        let (status, request_id, response_chars, error_code) = match result {
+            Ok(exchange) => (
+                exchange.status,
+                exchange.request_id.clone(),
+                exchange.body.length(),
+                None,
+            ),
+            Err(error) => (error.status, None, 0, Some(error.code.as_str())),
         };
-        set("durationMs", duration_ms.into());
-        match result {
-            Ok(exchange) => {
-                set("status", exchange.status.into());
-                set(
-                    "requestId",
-                    exchange
-                        .request_id
-                        .as_deref()
-                        .map_or(JsValue::NULL, JsValue::from_str),
-                );
-                set("responseChars", exchange.body.length().into());
-                set("errorCode", JsValue::NULL);
-            }
-            Err(error) => {
-                set("status", error.status.into());
-                set("requestId", JsValue::NULL);
-                set("responseChars", 0.into());
-                set("errorCode", error.code.as_str().into());
-            }
-        }
-        let _ = hook.call1(&JsValue::UNDEFINED, &summary);
+        notify(
+            hook,
+            &ResponseSummary {
+                request: summary(request, attempt),
+                status,
+                duration_ms,
+                request_id,
+                response_chars,
+                error_code,
+            },
+        );
     }
 }
 
-fn base(request: &HttpRequest, attempt: u32) -> Object {
-    let summary = Object::new();
-    let set = |name: &str, value: JsValue| {
-        let _ = Reflect::set(&summary, &name.into(), &value);
-    };
-    set("operation", request.operation.as_str().into());
-    set("attempt", attempt.into());
-    set("method", request.method.as_str().into());
-    set("url", request.url.as_str().into());
-    set(
-        "requestBytes",
-        (request.body.as_ref().map_or(0, String::len) as u32).into(),
-    );
-    summary
+fn summary(request: &HttpRequest, attempt: u32) -> RequestSummary<'_> {
+    RequestSummary {
+        operation: &request.operation,
+        attempt,
+        method: request.method.as_str(),
+        url: &request.url,
+        request_bytes: request.body.as_ref().map_or(0, String::len) as u32,
+    }
+}
+
+/// A throwing hook must not fail the call it observes.
+fn notify<T: Serialize>(hook: &Function, summary: &T) {
+    if let Ok(summary) = to_js(summary) {
+        let _ = hook.call1(&JsValue::UNDEFINED, &summary);
+    }
 }

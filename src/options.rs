@@ -1,14 +1,17 @@
-//! The options objects the JS API takes, with their TypeScript types (tsify).
+//! The options objects the JS API takes, with their TypeScript types (tsify); `convert` reads
+//! them field by field.
 
-use serde::Deserialize;
+use js_sys::Function;
 use tsify::Tsify;
 use wasm_bindgen::prelude::*;
+use web_sys::AbortSignal;
 
 use crate::core::request::Language;
+use crate::core::retry::RetryPolicy;
 
 /// `new CloudTowerClient(options)`.
-#[derive(Deserialize, Tsify)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Tsify)]
+#[serde(rename_all = "camelCase")]
 pub struct ClientOptions {
     /// `http:` or `https:` origin of the CloudTower, optionally with a path prefix.
     pub endpoint: String,
@@ -23,8 +26,7 @@ pub struct ClientOptions {
         optional,
         type = "(input: string, init: RequestInit) => Promise<Response>"
     )]
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub fetch: JsValue,
+    pub fetch: Option<Function>,
     /// Start with this token.
     #[tsify(optional)]
     pub token: Option<String>,
@@ -34,26 +36,22 @@ pub struct ClientOptions {
     /// Retries of reads (`get-*`, GraphQL queries) on network errors, 429, 502, 503 and 504;
     /// `false` switches them off. Mutations are never retried.
     #[tsify(optional, type = "RetryPolicy | boolean")]
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub retry: JsValue,
+    pub retry: RetryPolicy,
     /// Called before every HTTP attempt with a summary (no headers, no bodies).
     #[tsify(optional, type = "(summary: RequestSummary) => void")]
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub on_request: JsValue,
+    pub on_request: Option<Function>,
     /// Called after every HTTP attempt with a summary (no headers, no bodies).
     #[tsify(optional, type = "(summary: ResponseSummary) => void")]
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub on_response: JsValue,
+    pub on_response: Option<Function>,
 }
 
 /// Per-call options.
-#[derive(Default, Deserialize, Tsify)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Default, Tsify)]
+#[serde(rename_all = "camelCase")]
 pub struct CallOptions {
     /// Aborts the call (code `ABORTED`).
     #[tsify(optional, type = "AbortSignal")]
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub signal: JsValue,
+    pub signal: Option<AbortSignal>,
     /// Overrides the client's deadline for this call.
     #[tsify(optional)]
     pub timeout_ms: Option<f64>,
@@ -63,7 +61,7 @@ pub struct CallOptions {
 }
 
 /// `waitForTasks` options.
-#[derive(Default, Deserialize, Tsify)]
+#[derive(Default, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct WaitOptions {
     /// Pause between polling rounds; default 1000 ms.
@@ -73,28 +71,42 @@ pub struct WaitOptions {
     #[tsify(optional)]
     pub timeout_ms: Option<f64>,
     #[tsify(optional, type = "AbortSignal")]
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub signal: JsValue,
+    pub signal: Option<AbortSignal>,
     /// Called after each round that found tasks still running.
     #[tsify(
         optional,
         type = "(progress: { ended: number; total: number; progress: number }) => void"
     )]
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
-    pub on_progress: JsValue,
+    pub on_progress: Option<Function>,
 }
 
-#[derive(Deserialize, Tsify)]
-#[serde(deny_unknown_fields)]
+#[derive(Tsify)]
 pub struct CreateApiKeyOptions {
     pub name: String,
 }
 
-#[derive(Deserialize, Tsify)]
-#[serde(deny_unknown_fields)]
+#[derive(Tsify)]
 pub struct RotateApiKeyOptions {
     /// The key to replace; it stays valid if any step fails.
     pub key: String,
     /// Name of the new key.
     pub name: String,
+}
+
+/// `paginate` options.
+#[derive(Default, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct PaginateOptions {
+    /// Items per request, 1 to 1000; default 100.
+    #[tsify(optional)]
+    pub page_size: Option<f64>,
+    #[tsify(optional, type = "AbortSignal")]
+    pub signal: Option<AbortSignal>,
+    /// Called after every page with `{ loaded, total }`; `total` comes from the listing's
+    /// `-connection` count, asked once before the first page (only when this is set).
+    #[tsify(
+        optional,
+        type = "(progress: { loaded: number; total: number | null }) => void"
+    )]
+    pub on_progress: Option<Function>,
 }

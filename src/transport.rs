@@ -8,7 +8,7 @@ use js_sys::{Function, JsString, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, Response};
+use web_sys::{AbortController, AbortSignal, RequestInit, RequestRedirect, Response};
 
 use crate::core::error::{Error, ErrorCode};
 use crate::core::request::HttpRequest;
@@ -61,7 +61,7 @@ impl Transport {
         signal: Option<&AbortSignal>,
     ) -> Result<Exchange, Error> {
         let deadline = Deadline::start(timeout_ms, signal)?;
-        let init = request_init(request, &deadline.controller.signal())?;
+        let init = request_init(request, &deadline.controller.signal());
         let pending = self
             .fetch
             .call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)
@@ -92,34 +92,29 @@ impl Transport {
     }
 }
 
-fn request_init(request: &HttpRequest, signal: &AbortSignal) -> Result<Object, Error> {
+fn request_init(request: &HttpRequest, signal: &AbortSignal) -> RequestInit {
+    // Headers stay a plain object: injected fetches (mocks, undici) read it as one.
     let headers = Object::new();
-    let set = |target: &Object, name: &str, value: &JsValue| {
-        Reflect::set(target, &JsValue::from_str(name), value)
-            .map(|_| ())
-            .map_err(|_| Error::new(ErrorCode::InvalidArgument, format!("cannot set {name}")))
+    let set = |name: &str, value: &str| {
+        let _ = Reflect::set(&headers, &name.into(), &value.into());
     };
-    set(&headers, "accept", &"application/json".into())?;
-    set(
-        &headers,
-        "content-language",
-        &request.language.as_str().into(),
-    )?;
+    set("accept", "application/json");
+    set("content-language", request.language.as_str());
     if let Some(secret) = &request.authorization {
-        set(&headers, "authorization", &secret.expose().into())?;
+        set("authorization", secret.expose());
     }
-    let init = Object::new();
-    set(&init, "method", &request.method.as_str().into())?;
+    let init = RequestInit::new();
+    init.set_method(request.method.as_str());
     if let Some(body) = &request.body {
-        set(&headers, "content-type", &"application/json".into())?;
-        set(&init, "body", &body.as_str().into())?;
+        set("content-type", "application/json");
+        init.set_body(&body.as_str().into());
     }
-    set(&init, "headers", &headers)?;
-    set(&init, "signal", signal)?;
+    init.set_headers(&headers);
+    init.set_signal(Some(signal));
     // A redirect could carry Authorization to another origin: credentials go to the
     // configured endpoint only, so redirects are refused.
-    set(&init, "redirect", &"error".into())?;
-    Ok(init)
+    init.set_redirect(RequestRedirect::Error);
+    init
 }
 
 /// The deadline of one exchange and the link to the caller's signal; dropping it clears the

@@ -1,10 +1,11 @@
 //! Property tests of the core (native only): user input never changes a GraphQL document and
-//! round-trips through `variables`; no operation name escapes the `/v2/api/` path.
+//! round-trips through `variables` (the core's own JSON writer, read back by serde_json); no
+//! operation name escapes the `/v2/api/` path.
 
 #![cfg(not(target_arch = "wasm32"))]
 
 use cloudtower_wasm::core::endpoint::Endpoint;
-use cloudtower_wasm::core::graphql::{self, KeyVariables, NameVariables};
+use cloudtower_wasm::core::graphql;
 use cloudtower_wasm::core::operations;
 use cloudtower_wasm::core::request::Language;
 use cloudtower_wasm::core::secret::Secret;
@@ -26,7 +27,7 @@ proptest! {
     #[test]
     fn any_name_travels_only_in_variables(name in any::<String>()) {
         let token = Secret::new("tok");
-        let request = graphql::request(&endpoint(), Some(&token), Language::EnUs, graphql::CREATE_API_KEY, Some(NameVariables { name: &name })).unwrap();
+        let request = graphql::request(&endpoint(), Some(&token), Language::EnUs, graphql::CREATE_API_KEY, graphql::variables("name", &name));
         let body = body_of(&request);
         prop_assert_eq!(body["query"].as_str().unwrap().as_bytes(), graphql::CREATE_API_KEY.text.as_bytes());
         prop_assert_eq!(body["variables"]["name"].as_str().unwrap(), name.as_str());
@@ -37,7 +38,7 @@ proptest! {
     #[test]
     fn any_key_travels_only_in_variables(key in "\\PC*") {
         let token = Secret::new("tok");
-        let request = graphql::request(&endpoint(), Some(&token), Language::ZhCn, graphql::DELETE_API_KEY, Some(KeyVariables { key: &key })).unwrap();
+        let request = graphql::request(&endpoint(), Some(&token), Language::ZhCn, graphql::DELETE_API_KEY, graphql::variables("key", &key));
         let body = body_of(&request);
         prop_assert_eq!(body["query"].as_str().unwrap(), graphql::DELETE_API_KEY.text);
         prop_assert_eq!(body["variables"]["key"].as_str().unwrap(), key.as_str());

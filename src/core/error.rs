@@ -1,13 +1,11 @@
 //! The one error type of the client, and what the server's error bodies look like.
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
+use super::json::{object, Json};
 use super::secret::Secret;
 
-/// Stable error codes: the `code` property of every `CloudTowerError` in JS.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+/// Stable error codes: the `code` property of every `CloudTowerError` in JS. The single source
+/// of the list: the package's types, the CLI and the READMEs are checked against [`ErrorCode::ALL`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorCode {
     /// No HTTP answer: connection refused, reset, DNS, TLS, CORS.
     Network,
@@ -36,6 +34,24 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    pub const ALL: [ErrorCode; 15] = [
+        ErrorCode::Network,
+        ErrorCode::Timeout,
+        ErrorCode::Aborted,
+        ErrorCode::Http,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::MfaRequired,
+        ErrorCode::NotFound,
+        ErrorCode::ResourceLocked,
+        ErrorCode::Graphql,
+        ErrorCode::Decode,
+        ErrorCode::InvalidArgument,
+        ErrorCode::Unsupported,
+        ErrorCode::OutcomeUnknown,
+        ErrorCode::TaskFailed,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::Network => "NETWORK",
@@ -58,51 +74,93 @@ impl ErrorCode {
 }
 
 /// CloudTower's `ErrorBody`. Only `message` is required here: the spec also requires `status`
-/// and `path`, but a client must keep whatever message the server sent.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+/// and `path`, but a client must keep whatever message the server sent. Fields of another type
+/// than documented are dropped, not fatal.
+#[derive(Clone, Debug, PartialEq)]
 pub struct ErrorBody {
     pub message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// An open string: the spec names only `ResourceLocked`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub props: Option<Value>,
-    #[serde(
-        default,
-        rename = "operationName",
-        skip_serializing_if = "Option::is_none"
-    )]
+    pub props: Option<Json>,
     pub operation_name: Option<String>,
 }
 
-/// One entry of a GraphQL `errors` array.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
-pub struct GraphqlError {
-    #[serde(default)]
-    pub message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub path: Option<Vec<Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub extensions: Option<Value>,
+impl ErrorBody {
+    /// The body as an `ErrorBody`, if it has a string `message`.
+    pub fn read(body: &Json) -> Option<Self> {
+        let text = |key: &str| body.get(key).as_str().map(str::to_owned);
+        Some(Self {
+            message: text("message")?,
+            status: body.get("status").as_f64(),
+            path: text("path"),
+            code: text("code"),
+            props: Some(body.get("props").clone()).filter(|props| !props.is_null()),
+            operation_name: text("operationName"),
+        })
+    }
+
+    pub fn to_json(&self) -> Json {
+        let mut entries = vec![("message".to_owned(), Json::from(self.message.as_str()))];
+        let mut add = |key: &str, value: Json| {
+            if !value.is_null() {
+                entries.push((key.to_owned(), value));
+            }
+        };
+        add("status", self.status.into());
+        add("path", self.path.clone().into());
+        add("code", self.code.clone().into());
+        add("props", self.props.clone().unwrap_or_default());
+        add("operationName", self.operation_name.clone().into());
+        Json::Object(entries)
+    }
+
+    fn for_each_string(&mut self, visit: &mut dyn FnMut(&mut String)) {
+        visit(&mut self.message);
+        for text in [&mut self.path, &mut self.code, &mut self.operation_name]
+            .into_iter()
+            .flatten()
+        {
+            visit(text);
+        }
+        if let Some(props) = self.props.as_mut() {
+            props.for_each_string(visit);
+        }
+    }
 }
 
+/// One entry of a GraphQL `errors` array, kept as the server sent it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GraphqlError(pub Json);
+
 impl GraphqlError {
+    pub fn message(&self) -> &str {
+        self.0.get("message").as_str().unwrap_or_default()
+    }
+
     /// `extensions.code`, the machine-readable part servers put on GraphQL errors.
     pub fn code(&self) -> Option<&str> {
-        self.extensions.as_ref()?.get("code")?.as_str()
+        self.0.get("extensions").get("code").as_str()
     }
 }
 
 /// A task that ended `FAILED`, as carried by a `TASK_FAILED` error.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FailedTask {
     pub id: String,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
+}
+
+impl FailedTask {
+    pub fn to_json(&self) -> Json {
+        object([
+            ("id", self.id.as_str().into()),
+            ("error_code", self.error_code.clone().into()),
+            ("error_message", self.error_message.clone().into()),
+        ])
+    }
 }
 
 /// The client's one error. In JS it becomes a `CloudTowerError` with the same fields.
@@ -128,8 +186,8 @@ pub struct Error {
 pub struct Details {
     pub error_body: Option<ErrorBody>,
     pub graphql_errors: Option<Vec<GraphqlError>>,
-    /// GraphQL `data` that came back beside `errors`, as raw JSON.
-    pub data: Option<String>,
+    /// GraphQL `data` that came back beside `errors`.
+    pub data: Option<Json>,
     pub failed_tasks: Vec<FailedTask>,
 }
 
@@ -171,33 +229,86 @@ impl Error {
         self
     }
 
-    /// Replaces any secret the server may have echoed back; octokit does the same in its
-    /// error constructor, so a thrown error can be logged whole.
+    /// Replaces every secret in play wherever it appears: the message and every string the
+    /// server sent (error body, GraphQL errors, partial data, failed tasks). octokit does the
+    /// same in its error constructor, so a thrown error can be logged whole.
     pub fn redact(mut self, secrets: &[&Secret]) -> Self {
-        for secret in secrets {
-            let value = secret.expose();
-            // Too short to be a real token or key (those are refused up front): replacing it
-            // would only mangle the message.
-            if value.len() < crate::core::request::MIN_CREDENTIAL {
-                continue;
-            }
-            redact_in(&mut self.message, value);
-            if let Some(body) = self.details.error_body.as_mut() {
-                redact_in(&mut body.message, value);
-            }
-            if let Some(errors) = self.details.graphql_errors.as_mut() {
-                for error in errors {
-                    redact_in(&mut error.message, value);
-                }
+        let secrets: Vec<&str> = secrets
+            .iter()
+            .map(|secret| secret.expose())
+            .filter(|secret| !secret.is_empty())
+            .collect();
+        if secrets.is_empty() {
+            return self;
+        }
+        let mut scrub = |text: &mut String| scrub(text, &secrets);
+        scrub(&mut self.message);
+        for text in [&mut self.operation, &mut self.request_id]
+            .into_iter()
+            .flatten()
+        {
+            scrub(text);
+        }
+        let details = &mut *self.details;
+        if let Some(body) = details.error_body.as_mut() {
+            body.for_each_string(&mut scrub);
+        }
+        for error in details.graphql_errors.iter_mut().flatten() {
+            error.0.for_each_string(&mut scrub);
+        }
+        if let Some(data) = details.data.as_mut() {
+            data.for_each_string(&mut scrub);
+        }
+        for task in &mut details.failed_tasks {
+            for text in [&mut task.error_code, &mut task.error_message]
+                .into_iter()
+                .flatten()
+            {
+                scrub(text);
             }
         }
         self
     }
 }
 
-fn redact_in(text: &mut String, secret: &str) {
-    if text.contains(secret) {
-        *text = text.replace(secret, "[REDACTED]");
+const REDACTED: &str = "[REDACTED]";
+
+/// Replaces `secrets` in `text`. A secret shorter than a credential can be (a password) is
+/// replaced only where it stands alone (between non-alphanumeric characters), so a one-letter
+/// password does not blank out every message.
+fn scrub(text: &mut String, secrets: &[&str]) {
+    for secret in secrets {
+        if !text.contains(secret) {
+            continue;
+        }
+        if secret.len() >= super::secret::MIN_CREDENTIAL {
+            *text = text.replace(secret, REDACTED);
+            continue;
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        let mut before: Option<char> = None;
+        while let Some(at) = rest.find(secret) {
+            let head = &rest[..at];
+            let previous = head.chars().next_back().or(before);
+            let tail = &rest[at + secret.len()..];
+            let alone = !previous.is_some_and(char::is_alphanumeric)
+                && !tail.chars().next().is_some_and(char::is_alphanumeric);
+            out.push_str(head);
+            if alone {
+                out.push_str(REDACTED);
+                before = secret.chars().next_back();
+                rest = tail;
+            } else {
+                // Not a match here: keep one character and look again after it.
+                let first = rest[at..].chars().next().unwrap_or_default();
+                out.push(first);
+                before = Some(first);
+                rest = &rest[at + first.len_utf8()..];
+            }
+        }
+        out.push_str(rest);
+        *text = out;
     }
 }
 
@@ -208,39 +319,61 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_serialize_as_their_stable_names() {
-        for code in [
-            ErrorCode::Network,
-            ErrorCode::MfaRequired,
-            ErrorCode::OutcomeUnknown,
-            ErrorCode::InvalidArgument,
-        ] {
-            let json = serde_json::to_string(&code).unwrap();
-            assert_eq!(json, format!("\"{}\"", code.as_str()));
+    fn codes_are_unique_screaming_snake_case() {
+        let names: Vec<&str> = ErrorCode::ALL.iter().map(|code| code.as_str()).collect();
+        for name in &names {
+            assert!(
+                name.chars().all(|c| c.is_ascii_uppercase() || c == '_'),
+                "{name}"
+            );
+            assert_eq!(names.iter().filter(|other| *other == name).count(), 1);
         }
     }
 
     #[test]
-    fn redact_scrubs_message_body_and_graphql_errors() {
+    fn redact_scrubs_every_string_the_server_sent() {
         let secret = Secret::new("key-canary-123");
         let mut error = Error::new(ErrorCode::Unauthorized, "bad key key-canary-123");
-        error.details.error_body = Some(ErrorBody {
-            message: "key-canary-123 revoked".into(),
-            status: Some(401.0),
-            path: None,
-            code: None,
-            props: None,
-            operation_name: None,
-        });
-        error.details.graphql_errors = Some(vec![GraphqlError {
-            message: "no key-canary-123".into(),
-            path: None,
-            extensions: None,
-        }]);
+        error.details.error_body = ErrorBody::read(
+            &crate::core::json::parse(
+                r#"{"message":"key-canary-123 revoked","path":"/x/key-canary-123","props":{"authorization":"key-canary-123","deep":[{"key-canary-123":1}]}}"#,
+            )
+            .unwrap(),
+        );
+        error.details.graphql_errors = Some(vec![GraphqlError(
+            crate::core::json::parse(
+                r#"{"message":"no key-canary-123","path":["k","key-canary-123"],"extensions":{"key":"key-canary-123"}}"#,
+            )
+            .unwrap(),
+        )]);
+        error.details.data =
+            crate::core::json::parse(r#"{"createApiKey":{"key":"key-canary-123"}}"#);
+        error.details.failed_tasks = vec![FailedTask {
+            id: "t".into(),
+            error_code: None,
+            error_message: Some("key-canary-123".into()),
+        }];
         let error = error.redact(&[&secret]);
         let printed = format!("{error:?}");
         assert!(!printed.contains("key-canary-123"), "{printed}");
         assert_eq!(error.message, "bad key [REDACTED]");
+    }
+
+    #[test]
+    fn short_secrets_are_redacted_where_they_stand_alone() {
+        let cases = [
+            ("x", "x", "[REDACTED]"),
+            ("x", "password x refused", "password [REDACTED] refused"),
+            ("x", "max index: \"x\"", "max index: \"[REDACTED]\""),
+            ("x", "extra text", "extra text"),
+            ("pw1", "pw1pw1 pw1", "pw1pw1 [REDACTED]"),
+            ("数", "密码 数 错", "密码 [REDACTED] 错"),
+        ];
+        for (secret, text, expected) in cases {
+            let secret = Secret::new(secret);
+            let error = Error::new(ErrorCode::Http, text).redact(&[&secret]);
+            assert_eq!(error.message, expected, "{text}");
+        }
     }
 
     #[test]

@@ -1,15 +1,11 @@
 //! GraphQL: the documents the client sends (constants; user input travels only in
 //! `variables`) and the reading of `{ data, errors }` envelopes.
 
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
-
 use super::endpoint::Endpoint;
 use super::error::{Error, ErrorCode, GraphqlError, Result};
+use super::json::{object, quote, At, Json};
 use super::model::{ApiKey, ApiKeyRecord, AuthnStrategy, DeleteApiKeyResult, User};
-use super::operations::Method;
-use super::request::{HttpRequest, HttpResponse, Language};
+use super::request::{HttpRequest, HttpResponse, Language, Method};
 use super::response::{decode_error, error_from_status, graphql_error};
 use super::secret::Secret;
 
@@ -65,31 +61,27 @@ pub const AUTHN_STRATEGIES: Document = Document {
     is_query: true,
 };
 
-#[derive(Serialize)]
-struct Body<'a, V: Serialize> {
-    query: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    variables: Option<V>,
-    #[serde(rename = "operationName", skip_serializing_if = "Option::is_none")]
-    operation_name: Option<&'a str>,
-}
-
-fn build<V: Serialize>(
+fn build(
     endpoint: &Endpoint,
     authorization: Option<&Secret>,
     language: Language,
     query: &str,
     operation_name: Option<&str>,
-    variables: Option<V>,
+    variables_json: Option<&str>,
     is_query: bool,
-) -> Result<HttpRequest> {
-    let body = serde_json::to_string(&Body {
-        query,
-        variables,
-        operation_name,
-    })
-    .map_err(|e| Error::invalid_argument("variables", e))?;
-    Ok(HttpRequest {
+) -> HttpRequest {
+    let mut body = String::from("{\"query\":");
+    quote(query, &mut body);
+    if let Some(variables) = variables_json {
+        body.push_str(",\"variables\":");
+        body.push_str(variables);
+    }
+    if let Some(name) = operation_name {
+        body.push_str(",\"operationName\":");
+        quote(name, &mut body);
+    }
+    body.push('}');
+    HttpRequest {
         method: Method::Post,
         url: endpoint.graphql_url(),
         operation: operation_name.unwrap_or("graphql").to_owned(),
@@ -97,54 +89,57 @@ fn build<V: Serialize>(
         language,
         authorization: authorization.cloned(),
         body: Some(body),
-    })
+    }
 }
 
-/// A request for one of the client's own documents.
-pub fn request<V: Serialize>(
+/// A request for one of the client's own documents; `variables` is an object.
+pub fn request(
     endpoint: &Endpoint,
     authorization: Option<&Secret>,
     language: Language,
     document: Document,
-    variables: Option<V>,
-) -> Result<HttpRequest> {
+    variables: Option<Json>,
+) -> HttpRequest {
     build(
         endpoint,
         authorization,
         language,
         document.text,
         Some(document.operation_name),
-        variables,
+        variables.map(|variables| variables.to_text()).as_deref(),
         document.is_query,
     )
 }
 
+/// `{ "<name>": value }`: the variables of the client's one-argument documents.
+pub fn variables(name: &str, value: &str) -> Option<Json> {
+    Some(object([(name, value.into())]))
+}
+
 /// A request for a caller's document (`client.graphql(query, variables)`). `variables_json`
-/// is already JSON text (serialised in JS), so it is embedded without being re-parsed.
+/// is already JSON text of an object (made by `JSON.stringify`), embedded as it is.
 pub fn custom_request(
     endpoint: &Endpoint,
     authorization: Option<&Secret>,
     language: Language,
     query: &str,
-    variables_json: Option<String>,
+    variables_json: Option<&str>,
 ) -> Result<HttpRequest> {
     if query.trim().is_empty() {
         return Err(Error::invalid_argument("query", "must not be empty"));
     }
-    let variables = variables_json
-        .map(RawValue::from_string)
-        .transpose()
-        .map_err(|e| Error::invalid_argument("variables", e))?;
-    let is_query = is_query_document(query);
+    if variables_json.is_some_and(|text| !(text.starts_with('{') && text.ends_with('}'))) {
+        return Err(Error::invalid_argument("variables", "must be an object"));
+    }
     let mut request = build(
         endpoint,
         authorization,
         language,
         query,
         None,
-        variables,
-        is_query,
-    )?;
+        variables_json,
+        is_query_document(query),
+    );
     if let Some(name) = document_operation_name(query) {
         request.operation = name.to_owned();
     }
@@ -184,50 +179,40 @@ fn is_query_document(query: &str) -> bool {
     trimmed.starts_with('{') || (trimmed.starts_with("query") && !trimmed.contains("mutation"))
 }
 
-/// `{ data, errors }` as read from an answer; `data` stays raw JSON until a caller knows its type.
+/// `{ data, errors }` as read from an answer.
 #[derive(Debug)]
 pub struct Envelope {
-    pub data: Option<Box<RawValue>>,
+    pub data: Option<Json>,
     pub errors: Vec<GraphqlError>,
-}
-
-#[derive(Deserialize)]
-struct RawEnvelope {
-    #[serde(default)]
-    data: Option<Box<RawValue>>,
-    #[serde(default)]
-    errors: Option<Vec<GraphqlError>>,
 }
 
 /// Reads an answer into an envelope. Non-2xx answers without a GraphQL body are classified
 /// like any HTTP error (a proxy's 502 page, a 401 `ErrorBody`).
-pub fn read_envelope(operation: &str, response: &HttpResponse<'_>) -> Result<Envelope> {
-    // serde would also read a struct from a JSON array: an envelope is only ever an object.
-    let parsed = if response.body.trim_start().starts_with('{') {
-        serde_json::from_str::<RawEnvelope>(response.body)
-    } else {
-        serde_json::from_str::<RawEnvelope>("null")
-    };
-    match parsed {
-        Ok(raw) if raw.data.is_some() || raw.errors.is_some() => Ok(Envelope {
-            data: raw.data.filter(|data| data.get() != "null"),
-            errors: raw.errors.unwrap_or_default(),
-        }),
-        _ if !response.is_success() => Err(error_from_status(operation, response)),
-        _ => Err(decode_error(
-            operation,
-            response,
-            "the answer is not a GraphQL response",
-        )),
+pub fn read_envelope(operation: &str, response: &HttpResponse) -> Result<Envelope> {
+    let body = response.json();
+    let is_envelope = body.as_object().is_some() && (body.has("data") || body.has("errors"));
+    if !is_envelope {
+        return Err(if response.is_success() {
+            decode_error(operation, response, "the answer is not a GraphQL response")
+        } else {
+            error_from_status(operation, response)
+        });
     }
+    let errors = match body.get("errors") {
+        Json::Null => Vec::new(),
+        Json::Array(errors) => errors.iter().cloned().map(GraphqlError).collect(),
+        // Off the GraphQL spec, but still a failure the caller must see.
+        single => vec![GraphqlError(single.clone())],
+    };
+    let data = Some(body.get("data").clone()).filter(|data| !data.is_null());
+    Ok(Envelope { data, errors })
 }
 
 impl Envelope {
     /// `data`, or the error that `errors` describe.
-    pub fn into_data(self, operation: &str, response: &HttpResponse<'_>) -> Result<Box<RawValue>> {
+    pub fn into_data(self, operation: &str, response: &HttpResponse) -> Result<Json> {
         if !self.errors.is_empty() {
-            let data = self.data.map(|data| data.get().to_owned());
-            return Err(graphql_error(operation, response, self.errors, data));
+            return Err(graphql_error(operation, response, self.errors, self.data));
         }
         self.data.ok_or_else(|| {
             decode_error(
@@ -239,71 +224,41 @@ impl Envelope {
     }
 }
 
-/// Reads `data.<field>` of a typed document.
-pub fn parse_field<T: DeserializeOwned>(
+/// Reads `data.<field>` of a typed document with `read`.
+pub fn parse_field<T>(
     document: Document,
     field: &str,
-    response: &HttpResponse<'_>,
+    response: &HttpResponse,
+    read: impl FnOnce(At<'_>) -> std::result::Result<T, String>,
 ) -> Result<T> {
     let operation = document.operation_name;
     let data = read_envelope(operation, response)?.into_data(operation, response)?;
-    let mut object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(data.get())
-        .map_err(|e| {
-        decode_error(operation, response, &format!("data is not an object ({e})"))
-    })?;
-    let value = object
-        .remove(field)
-        .ok_or_else(|| decode_error(operation, response, &format!("data.{field} is missing")))?;
-    serde_json::from_value(value).map_err(|e| {
-        Error::new(
-            ErrorCode::Decode,
-            format!("{operation}: data.{field} is not as documented ({e})"),
-        )
-        .with_status(response.status)
-        .with_request_id(response.request_id.clone())
-        .with_operation(operation)
-    })
+    if !data.has(field) {
+        let problem = match data {
+            Json::Object(_) => format!("data.{field} is missing"),
+            _ => "data is not an object".to_owned(),
+        };
+        return Err(decode_error(operation, response, &problem));
+    }
+    read(At::root(&data, "data").field(field))
+        .map_err(|problem| decode_error(operation, response, &problem))
 }
 
-#[derive(Serialize)]
-pub struct NameVariables<'a> {
-    pub name: &'a str,
-}
-
-#[derive(Serialize)]
-pub struct KeyVariables<'a> {
-    pub key: &'a str,
-}
-
-#[derive(Serialize)]
-pub struct IdVariables<'a> {
-    pub id: &'a str,
-}
-
-pub fn parse_create_api_key(response: &HttpResponse<'_>) -> Result<ApiKey> {
-    parse_field(CREATE_API_KEY, "createApiKey", response)
+pub fn parse_create_api_key(response: &HttpResponse) -> Result<ApiKey> {
+    parse_field(CREATE_API_KEY, "createApiKey", response, ApiKey::read)
 }
 
 /// A missing key (`NOT_FOUND`, or `deleteApiKey: null`) means it is already gone: the caller
 /// wanted it revoked, and it is.
-pub fn parse_delete_api_key(response: &HttpResponse<'_>) -> Result<DeleteApiKeyResult> {
+pub fn parse_delete_api_key(response: &HttpResponse) -> Result<DeleteApiKeyResult> {
     parse_deletion(DELETE_API_KEY, response)
 }
 
-pub fn parse_delete_api_key_by_id(response: &HttpResponse<'_>) -> Result<DeleteApiKeyResult> {
+pub fn parse_delete_api_key_by_id(response: &HttpResponse) -> Result<DeleteApiKeyResult> {
     parse_deletion(DELETE_API_KEY_BY_ID, response)
 }
 
-fn parse_deletion(document: Document, response: &HttpResponse<'_>) -> Result<DeleteApiKeyResult> {
-    #[derive(Deserialize)]
-    struct Deleted {
-        id: String,
-    }
-    #[derive(Deserialize)]
-    struct Data {
-        #[serde(rename = "deleteApiKey")]
-        delete_api_key: Option<Deleted>,
-    }
+fn parse_deletion(document: Document, response: &HttpResponse) -> Result<DeleteApiKeyResult> {
     let operation = document.operation_name;
     let envelope = read_envelope(operation, response)?;
     let all_not_found = !envelope.errors.is_empty()
@@ -318,28 +273,34 @@ fn parse_deletion(document: Document, response: &HttpResponse<'_>) -> Result<Del
         });
     }
     let data = envelope.into_data(operation, response)?;
-    let data: Data = serde_json::from_str(data.get())
-        .map_err(|e| decode_error(operation, response, &format!("unexpected data ({e})")))?;
-    Ok(match data.delete_api_key {
-        Some(deleted) => DeleteApiKeyResult {
-            id: Some(deleted.id),
-            already_revoked: false,
-        },
-        None => DeleteApiKeyResult {
+    let deleted = At::root(&data, "data").field("deleteApiKey");
+    if deleted.value.is_null() {
+        return Ok(DeleteApiKeyResult {
             id: None,
             already_revoked: true,
-        },
+        });
+    }
+    let id = deleted
+        .field("id")
+        .id()
+        .map_err(|problem| decode_error(operation, response, &problem))?;
+    Ok(DeleteApiKeyResult {
+        id: Some(id),
+        already_revoked: false,
     })
 }
 
 /// A server without the `apiKeys` query fails validation on it: that is `UNSUPPORTED`, not a
 /// GraphQL error the caller could fix.
-pub fn parse_list_api_keys(response: &HttpResponse<'_>) -> Result<Vec<ApiKeyRecord>> {
-    parse_field(LIST_API_KEYS, "apiKeys", response).map_err(|error: Error| {
+pub fn parse_list_api_keys(response: &HttpResponse) -> Result<Vec<ApiKeyRecord>> {
+    parse_field(LIST_API_KEYS, "apiKeys", response, |keys| {
+        keys.list(ApiKeyRecord::read)
+    })
+    .map_err(|error: Error| {
         let missing_field = error.details.graphql_errors.as_ref().is_some_and(|errors| {
             errors
                 .iter()
-                .any(|e| e.message.contains("Cannot query field \"apiKeys\""))
+                .any(|e| e.message().contains("Cannot query field \"apiKeys\""))
         });
         if missing_field {
             Error {
@@ -353,16 +314,23 @@ pub fn parse_list_api_keys(response: &HttpResponse<'_>) -> Result<Vec<ApiKeyReco
     })
 }
 
-pub fn parse_my(response: &HttpResponse<'_>) -> Result<User> {
-    parse_field(MY, "my", response)
+pub fn parse_my(response: &HttpResponse) -> Result<User> {
+    parse_field(MY, "my", response, User::read)
 }
 
-pub fn parse_logout(response: &HttpResponse<'_>) -> Result<bool> {
-    parse_field(LOGOUT, "logout", response)
+pub fn parse_logout(response: &HttpResponse) -> Result<bool> {
+    parse_field(LOGOUT, "logout", response, |value| {
+        value
+            .value
+            .as_bool()
+            .ok_or_else(|| format!("{} is not a boolean", value.path()))
+    })
 }
 
-pub fn parse_authn_strategies(response: &HttpResponse<'_>) -> Result<Vec<AuthnStrategy>> {
-    parse_field(AUTHN_STRATEGIES, "authnStrategies", response)
+pub fn parse_authn_strategies(response: &HttpResponse) -> Result<Vec<AuthnStrategy>> {
+    parse_field(AUTHN_STRATEGIES, "authnStrategies", response, |list| {
+        list.list(AuthnStrategy::read)
+    })
 }
 
 #[cfg(test)]
@@ -373,12 +341,8 @@ mod tests {
         Endpoint::parse("https://tower.example").unwrap()
     }
 
-    fn ok(body: &str) -> HttpResponse<'_> {
-        HttpResponse {
-            status: 200,
-            request_id: Some("r1".into()),
-            body,
-        }
+    fn ok(body: &str) -> HttpResponse {
+        HttpResponse::from_text(200, body)
     }
 
     #[test]
@@ -389,9 +353,8 @@ mod tests {
             Some(&Secret::new("tok")),
             Language::EnUs,
             CREATE_API_KEY,
-            Some(NameVariables { name }),
-        )
-        .unwrap();
+            variables("name", name),
+        );
         let body: serde_json::Value =
             serde_json::from_str(request.body.as_deref().unwrap()).unwrap();
         assert_eq!(body["query"], CREATE_API_KEY.text);
@@ -420,7 +383,7 @@ mod tests {
             None,
             Language::ZhCn,
             "query q($n: String) { my { id } }",
-            Some("{\"n\":\"数\"}".into()),
+            Some("{\"n\":\"数\"}"),
         )
         .unwrap();
         assert_eq!(
@@ -458,14 +421,7 @@ mod tests {
                 "{document}"
             );
         }
-        assert!(custom_request(
-            &endpoint(),
-            None,
-            Language::EnUs,
-            "{ x }",
-            Some("{bad".into())
-        )
-        .is_err());
+        assert!(custom_request(&endpoint(), None, Language::EnUs, "{ x }", Some("{bad")).is_err());
     }
 
     #[test]
@@ -532,17 +488,17 @@ mod tests {
         .into_data("q", &ok(""))
         .unwrap_err();
         assert_eq!(partial.code, ErrorCode::Graphql);
-        assert_eq!(partial.details.data.as_deref(), Some(r#"{"a":1,"b":null}"#));
+        assert_eq!(
+            partial.details.data,
+            crate::core::json::parse(r#"{"a":1,"b":null}"#)
+        );
         for body in ["", "{", "[1]", "{\"x\":1}", "<html>"] {
             let error = read_envelope("q", &ok(body)).unwrap_err();
             assert_eq!(error.code, ErrorCode::Decode, "{body}");
         }
         let shape = parse_my(&ok(r#"{"data":{"my":{"id":1}}}"#)).unwrap_err();
         assert_eq!(shape.code, ErrorCode::Decode);
-        let bad_gateway = HttpResponse {
-            status: 502,
-            ..ok("<html>Bad Gateway</html>")
-        };
+        let bad_gateway = HttpResponse::from_text(502, "<html>Bad Gateway</html>");
         assert_eq!(
             read_envelope("q", &bad_gateway).unwrap_err().code,
             ErrorCode::Http

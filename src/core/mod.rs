@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod endpoint;
 pub mod error;
 pub mod graphql;
+pub mod json;
 pub mod model;
 pub mod operations;
 pub mod paging;

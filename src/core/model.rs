@@ -1,13 +1,17 @@
 //! Typed inputs and results of the API-key flow, shared by the core and the JS surface.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 use tsify::Tsify;
 
+use super::json::At;
 use super::secret::Secret;
+
+/// What reading a result from an answer gives: the value, or what was wrong and where.
+type Read<T> = Result<T, String>;
 
 /// How a user authenticates: local accounts, or LDAP through CloudTower's authentication
 /// strategies (`AUTHN` with an `auth_config_id`, CloudTower 3.0+).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, Tsify)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Tsify)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum UserSource {
     #[default]
@@ -16,13 +20,24 @@ pub enum UserSource {
     Authn,
 }
 
+impl UserSource {
+    pub const ALL: [UserSource; 3] = [UserSource::Local, UserSource::Ldap, UserSource::Authn];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserSource::Local => "LOCAL",
+            UserSource::Ldap => "LDAP",
+            UserSource::Authn => "AUTHN",
+        }
+    }
+}
+
 /// `client.login(...)` input.
-#[derive(Debug, Deserialize, Tsify)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Tsify)]
+#[serde(rename_all = "camelCase")]
 pub struct LoginOptions {
     pub username: String,
     #[tsify(type = "string")]
-    #[serde(deserialize_with = "deserialize_secret")]
     pub password: Secret,
     /// Defaults to `"LOCAL"`.
     #[tsify(optional)]
@@ -33,7 +48,7 @@ pub struct LoginOptions {
 }
 
 /// A role as attached to an API key.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
 pub struct ApiKeyRole {
     pub id: String,
     /// `ADMIN`, `READ_ONLY`, ... (`UserRolePreset`), or null for a custom role.
@@ -42,22 +57,19 @@ pub struct ApiKeyRole {
 }
 
 /// A newly issued API key: the only object that ever carries the key itself.
-#[derive(Deserialize, Serialize, Tsify)]
+#[derive(Serialize, Tsify)]
 pub struct ApiKey {
     pub id: String,
     /// The secret. CloudTower shows it once, at creation: store it now.
     #[tsify(type = "string")]
-    #[serde(
-        serialize_with = "serialize_secret",
-        deserialize_with = "deserialize_secret"
-    )]
+    #[serde(serialize_with = "serialize_secret")]
     pub key: Secret,
     pub name: String,
     pub roles: Vec<ApiKeyRole>,
 }
 
 /// An existing API key as listed by the server, without its secret.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
 pub struct ApiKeyRecord {
     pub id: String,
     pub name: String,
@@ -80,7 +92,7 @@ pub struct DeleteApiKeyResult {
     pub already_revoked: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
 pub struct UserRole {
     pub id: String,
     pub name: String,
@@ -89,7 +101,7 @@ pub struct UserRole {
 }
 
 /// The user behind the client's credential (GraphQL `my`).
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
 pub struct User {
     pub id: String,
     pub username: String,
@@ -99,7 +111,7 @@ pub struct User {
 }
 
 /// An authentication strategy (GraphQL `authnStrategies`), e.g. an LDAP directory.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
 pub struct AuthnStrategy {
     pub id: String,
     #[serde(rename = "type")]
@@ -110,7 +122,70 @@ fn serialize_secret<S: Serializer>(secret: &Secret, serializer: S) -> Result<S::
     serializer.serialize_str(secret.expose())
 }
 
-fn deserialize_secret<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Secret, D::Error> {
-    let value = String::deserialize(deserializer)?;
-    Ok(Secret::new(&value))
+impl ApiKeyRole {
+    fn read(at: At<'_>) -> Read<Self> {
+        Ok(Self {
+            id: at.field("id").id()?,
+            preset: at.field("preset").optional_string()?,
+        })
+    }
+}
+
+impl ApiKey {
+    /// `createApiKey`'s answer. Only `key` is indispensable; a server that leaves out the
+    /// other selected fields still hands over a key that works.
+    pub fn read(at: At<'_>) -> Read<Self> {
+        let at = at.object()?;
+        Ok(Self {
+            key: Secret::new(&at.field("key").string()?),
+            id: at.field("id").id()?,
+            name: at.field("name").optional_string()?.unwrap_or_default(),
+            roles: at.field("roles").list(ApiKeyRole::read)?,
+        })
+    }
+}
+
+impl ApiKeyRecord {
+    pub fn read(at: At<'_>) -> Read<Self> {
+        Ok(Self {
+            id: at.field("id").id()?,
+            name: at.field("name").optional_string()?.unwrap_or_default(),
+            description: at.field("description").optional_string()?,
+            editable: at.field("editable").optional_bool()?,
+            username: at.field("username").optional_string()?,
+            roles: at.field("roles").list(ApiKeyRole::read)?,
+        })
+    }
+}
+
+impl UserRole {
+    fn read(at: At<'_>) -> Read<Self> {
+        Ok(Self {
+            id: at.field("id").id()?,
+            name: at.field("name").optional_string()?.unwrap_or_default(),
+            preset: at.field("preset").optional_string()?,
+        })
+    }
+}
+
+impl User {
+    pub fn read(at: At<'_>) -> Read<Self> {
+        let at = at.object()?;
+        Ok(Self {
+            id: at.field("id").id()?,
+            username: at.field("username").string()?,
+            name: at.field("name").optional_string()?.unwrap_or_default(),
+            source: at.field("source").optional_string()?.unwrap_or_default(),
+            roles: at.field("roles").list(UserRole::read)?,
+        })
+    }
+}
+
+impl AuthnStrategy {
+    pub fn read(at: At<'_>) -> Read<Self> {
+        Ok(Self {
+            id: at.field("id").id()?,
+            kind: at.field("type").string()?,
+        })
+    }
 }

@@ -1,23 +1,9 @@
 //! The v2 operation catalogue (generated from the spec into `catalogue.rs`) and the decisions
 //! that depend on it: which names exist, how each is called, what it returns.
 
-use super::catalogue::OPERATIONS;
+use super::catalogue::{OPERATIONS, SPEC_VERSION};
 use super::error::{Error, ErrorCode, Result};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    Get,
-    Post,
-}
-
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-        }
-    }
-}
+use super::request::Method;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Auth {
@@ -139,7 +125,7 @@ pub fn lookup(name: &str) -> Result<Operation> {
     };
     Err(Error::invalid_argument(
         "operation",
-        format!("{shown:?} is not a CloudTower 4.6.0 v2 operation{hint}"),
+        format!("{shown:?} is not a CloudTower {SPEC_VERSION} v2 operation{hint}"),
     ))
 }
 

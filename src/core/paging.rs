@@ -1,9 +1,8 @@
 //! Pagination and counting of `get-*` operations: which counting twin an operation has, how
 //! the next page is asked for, and when the end is reached.
 
-use serde_json::{Map, Value};
-
 use super::error::{Error, ErrorCode, Result};
+use super::json::{object, Json};
 use super::operations::{lookup, JsonKind, Operation};
 
 /// How pages follow each other.
@@ -27,7 +26,8 @@ pub const DEFAULT_PAGE_SIZE: u32 = 100;
 pub struct Listing {
     pub operation: Operation,
     pub connection: Operation,
-    base: Map<String, Value>,
+    /// The caller's body: an object without paging fields.
+    base: Vec<(String, Json)>,
     pub strategy: Strategy,
     pub page_size: u32,
 }
@@ -43,25 +43,24 @@ pub struct Progress {
 }
 
 impl Listing {
-    /// `body_json` may hold `where` and `orderBy`; paging fields belong to the paginator.
-    pub fn new(operation: &str, body_json: Option<&str>, page_size: Option<f64>) -> Result<Self> {
+    /// `body` may hold `where` and `orderBy`; paging fields belong to the paginator.
+    pub fn new(operation: &str, body: Option<&Json>, page_size: Option<f64>) -> Result<Self> {
         let operation = lookup(operation)?;
         let connection = counting_twin(&operation)?;
-        let base = match body_json {
-            None => Map::new(),
-            Some(text) => match serde_json::from_str::<Value>(text) {
-                Ok(Value::Object(map)) => map,
-                _ => {
-                    return Err(Error::invalid_argument(
-                        "body",
-                        "must be an object such as { where, orderBy }",
-                    ))
-                }
-            },
+        let base = match body {
+            None | Some(Json::Null) => Vec::new(),
+            Some(Json::Object(entries)) => entries.clone(),
+            Some(_) => {
+                return Err(Error::invalid_argument(
+                    "body",
+                    "must be an object such as { where, orderBy }",
+                ))
+            }
         };
+        let has = |key: &str| base.iter().any(|(name, _)| name == key);
         if let Some(field) = ["first", "last", "skip", "after", "before"]
             .iter()
-            .find(|f| base.contains_key(**f))
+            .find(|f| has(f))
         {
             return Err(Error::invalid_argument(
                 &format!("body.{field}"),
@@ -82,7 +81,9 @@ impl Listing {
                 ))
             }
         };
-        let ordered = base.get("orderBy").is_some_and(|order| !order.is_null());
+        let ordered = base
+            .iter()
+            .any(|(name, order)| name == "orderBy" && !order.is_null());
         Ok(Self {
             operation,
             connection,
@@ -101,26 +102,23 @@ impl Listing {
     /// last request.
     pub fn page_body(&self, progress: &Progress) -> String {
         let mut body = self.base.clone();
-        body.insert("first".into(), (self.page_size + 1).into());
+        body.push(("first".into(), u64::from(self.page_size + 1).into()));
         match (self.strategy, &progress.last_id) {
-            (Strategy::Cursor, Some(id)) => {
-                body.insert("after".into(), id.clone().into());
-            }
+            (Strategy::Cursor, Some(id)) => body.push(("after".into(), id.as_str().into())),
             (Strategy::Skip, _) if progress.loaded > 0 => {
-                body.insert("skip".into(), progress.loaded.into());
+                body.push(("skip".into(), progress.loaded.into()));
             }
             _ => {}
         }
-        Value::Object(body).to_string()
+        Json::Object(body).to_text()
     }
 
     /// The counting body: the same filter, no order, no paging.
     pub fn count_body(&self) -> String {
-        let mut body = Map::new();
-        if let Some(filter) = self.base.get("where") {
-            body.insert("where".into(), filter.clone());
+        match self.base.iter().find(|(name, _)| name == "where") {
+            Some((_, filter)) => object([("where", filter.clone())]).to_text(),
+            None => "{}".to_owned(),
         }
-        Value::Object(body).to_string()
     }
 
     /// How many of `received` items form the page (the rest is the look-ahead item).
@@ -180,9 +178,9 @@ pub fn counting_twin(operation: &Operation) -> Result<Operation> {
 }
 
 /// `{ "aggregate": { "count": n } }` → n.
-pub fn parse_count(operation: &str, body: &str) -> Result<u64> {
-    let value: Value = serde_json::from_str(body).unwrap_or(Value::Null);
-    value["aggregate"]["count"]
+pub fn parse_count(operation: &str, body: &Json) -> Result<u64> {
+    body.get("aggregate")
+        .get("count")
         .as_f64()
         .filter(|count| *count >= 0.0 && count.fract() == 0.0)
         .map(|count| count as u64)
@@ -199,15 +197,19 @@ pub fn parse_count(operation: &str, body: &str) -> Result<u64> {
 mod tests {
     use super::*;
 
-    fn body(listing: &Listing, progress: &Progress) -> Value {
+    fn body(listing: &Listing, progress: &Progress) -> serde_json::Value {
         serde_json::from_str(&listing.page_body(progress)).unwrap()
+    }
+
+    fn j(text: &str) -> Json {
+        crate::core::json::parse(text).unwrap_or_default()
     }
 
     #[test]
     fn cursor_pages_follow_the_last_id() {
         let listing = Listing::new(
             "get-vms",
-            Some(r#"{"where":{"name_contains":"web"}}"#),
+            Some(&j(r#"{"where":{"name_contains":"web"}}"#)),
             Some(2.0),
         )
         .unwrap();
@@ -243,8 +245,12 @@ mod tests {
 
     #[test]
     fn ordered_listings_page_with_skip() {
-        let listing =
-            Listing::new("get-vms", Some(r#"{"orderBy":"name_DESC"}"#), Some(10.0)).unwrap();
+        let listing = Listing::new(
+            "get-vms",
+            Some(&j(r#"{"orderBy":"name_DESC"}"#)),
+            Some(10.0),
+        )
+        .unwrap();
         assert_eq!(listing.strategy, Strategy::Skip);
         let mut progress = Progress::default();
         listing
@@ -284,7 +290,7 @@ mod tests {
             ("get-vms", None, Some(1001.0)),
             ("get-vms", None, Some(2.5)),
         ] {
-            let error = Listing::new(operation, body, size).unwrap_err();
+            let error = Listing::new(operation, body.map(j).as_ref(), size).unwrap_err();
             assert_eq!(
                 error.code,
                 ErrorCode::InvalidArgument,
@@ -311,7 +317,7 @@ mod tests {
     #[test]
     fn counts_are_read_from_the_aggregate() {
         assert_eq!(
-            parse_count("get-vms-connection", r#"{"aggregate":{"count":42}}"#).unwrap(),
+            parse_count("get-vms-connection", &j(r#"{"aggregate":{"count":42}}"#)).unwrap(),
             42
         );
         for bad in [
@@ -322,7 +328,7 @@ mod tests {
             "x",
         ] {
             assert_eq!(
-                parse_count("get-vms-connection", bad).unwrap_err().code,
+                parse_count("get-vms-connection", &j(bad)).unwrap_err().code,
                 ErrorCode::Decode,
                 "{bad}"
             );

@@ -2,15 +2,14 @@
 
 use std::fmt;
 
-use serde::Deserialize;
 use tsify::Tsify;
 
 use super::error::{Error, Result};
-use super::operations::Method;
-use super::secret::Secret;
+use super::json::Json;
+use super::secret::{Secret, MIN_CREDENTIAL};
 
 /// The `content-language` header values CloudTower accepts; anything else is answered with 400.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Tsify)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Tsify)]
 pub enum Language {
     #[default]
     #[serde(rename = "en-US")]
@@ -22,11 +21,28 @@ pub enum Language {
 }
 
 impl Language {
+    pub const ALL: [Language; 3] = [Language::EnUs, Language::ZhCn, Language::Any];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Language::EnUs => "en-US",
             Language::ZhCn => "zh-CN",
             Language::Any => "*",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
         }
     }
 }
@@ -61,17 +77,48 @@ impl fmt::Debug for HttpRequest {
     }
 }
 
-/// What the transport saw of an answer, with the body as text.
+/// What the transport saw of an answer whose body the core reads (an envelope: GraphQL, an
+/// error body, a count, tasks, a login).
 #[derive(Clone, Debug)]
-pub struct HttpResponse<'a> {
+pub struct HttpResponse {
     pub status: u16,
     pub request_id: Option<String>,
-    pub body: &'a str,
+    pub body: Body,
+    /// Length of the body as received, in characters (UTF-16 units, as JS counts them).
+    pub chars: usize,
 }
 
-impl HttpResponse<'_> {
+/// A body as parsed by `JSON.parse`, or, when it is not JSON, its first characters (for a
+/// message about a proxy's error page).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Body {
+    Json(Json),
+    Text(String),
+}
+
+impl HttpResponse {
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
+    }
+
+    /// The parsed body; `Json::Null` when it is not JSON.
+    pub fn json(&self) -> &Json {
+        static NULL: Json = Json::Null;
+        match &self.body {
+            Body::Json(json) => json,
+            Body::Text(_) => &NULL,
+        }
+    }
+
+    /// An answer read from JSON text, as the wasm layer would hand it over.
+    #[cfg(test)]
+    pub fn from_text(status: u16, text: &str) -> Self {
+        Self {
+            status,
+            request_id: Some("r1".into()),
+            body: super::json::parse(text).map_or_else(|| Body::Text(text.to_owned()), Body::Json),
+            chars: text.encode_utf16().count(),
+        }
     }
 }
 
@@ -102,10 +149,6 @@ pub fn validate_name(field: &str, value: &str) -> Result<String> {
     }
     Ok(trimmed.to_owned())
 }
-
-/// The shortest token or key accepted. CloudTower's are tens of characters; a shorter string is
-/// a mistake, and redacting it from messages would mangle them.
-pub const MIN_CREDENTIAL: usize = 8;
 
 /// A token or API key: it travels as a raw header value, so it must be printable ASCII without
 /// spaces.

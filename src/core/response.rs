@@ -1,11 +1,12 @@
 //! Classifying answers: HTTP status, CloudTower's `ErrorBody`, proxy pages, GraphQL `errors`.
 
 use super::error::{Error, ErrorBody, ErrorCode, GraphqlError};
-use super::request::HttpResponse;
+use super::json::Json;
+use super::request::{Body, HttpResponse};
 
 /// The error for a non-2xx answer, keeping the server's message and body where there is one.
-pub fn error_from_status(operation: &str, response: &HttpResponse<'_>) -> Error {
-    let body: Option<ErrorBody> = serde_json::from_str(response.body).ok();
+pub fn error_from_status(operation: &str, response: &HttpResponse) -> Error {
+    let body = ErrorBody::read(response.json());
     let code = match (
         response.status,
         body.as_ref().and_then(|b| b.code.as_deref()),
@@ -17,9 +18,10 @@ pub fn error_from_status(operation: &str, response: &HttpResponse<'_>) -> Error 
         (404, _) => ErrorCode::NotFound,
         _ => ErrorCode::Http,
     };
-    let message = match &body {
-        Some(body) => body.message.clone(),
-        None => format!("HTTP {}{}", response.status, excerpt_suffix(response.body)),
+    let message = match (&body, &response.body) {
+        (Some(body), _) => body.message.clone(),
+        (None, Body::Text(text)) => format!("HTTP {}{}", response.status, excerpt_suffix(text)),
+        (None, Body::Json(_)) => format!("HTTP {}", response.status),
     };
     let mut error = Error::new(code, message)
         .with_status(response.status)
@@ -31,12 +33,12 @@ pub fn error_from_status(operation: &str, response: &HttpResponse<'_>) -> Error 
 
 /// A 2xx answer that is not what the operation returns. No excerpt of the body: GraphQL
 /// answers such as `createApiKey`'s carry secrets, even when cut short.
-pub fn decode_error(operation: &str, response: &HttpResponse<'_>, problem: &str) -> Error {
+pub fn decode_error(operation: &str, response: &HttpResponse, problem: &str) -> Error {
     Error::new(
         ErrorCode::Decode,
         format!(
             "{operation}: {problem} ({} characters received)",
-            response.body.chars().count()
+            response.chars
         ),
     )
     .with_status(response.status)
@@ -111,7 +113,7 @@ pub const MFA_ADVICE: &str = "two-factor authentication is enabled for this user
     session that completed 2FA (for example the web console) and use it with withApiKey() or \
     the apiKey option";
 
-pub fn mfa_error(operation: &str, server_message: &str, response: &HttpResponse<'_>) -> Error {
+pub fn mfa_error(operation: &str, server_message: &str, response: &HttpResponse) -> Error {
     let message = if server_message.is_empty() {
         MFA_ADVICE.to_owned()
     } else {
@@ -127,13 +129,13 @@ pub fn mfa_error(operation: &str, server_message: &str, response: &HttpResponse<
 /// everything else is `GRAPHQL`; both carry the errors and any partial data.
 pub fn graphql_error(
     operation: &str,
-    response: &HttpResponse<'_>,
+    response: &HttpResponse,
     errors: Vec<GraphqlError>,
-    data: Option<String>,
+    data: Option<Json>,
 ) -> Error {
     let first = errors.first();
     let first_code = first.and_then(GraphqlError::code).unwrap_or_default();
-    let first_message = first.map(|e| e.message.as_str()).unwrap_or_default();
+    let first_message = first.map(GraphqlError::message).unwrap_or_default();
     let code = match first_code {
         "UNAUTHENTICATED" => ErrorCode::Unauthorized,
         "FORBIDDEN" => ErrorCode::Forbidden,
@@ -158,11 +160,10 @@ pub fn graphql_error(
 mod tests {
     use super::*;
 
-    fn answer(status: u16, body: &str) -> HttpResponse<'_> {
+    fn answer(status: u16, body: &str) -> HttpResponse {
         HttpResponse {
-            status,
             request_id: Some("req-1".into()),
-            body,
+            ..HttpResponse::from_text(status, body)
         }
     }
 
@@ -263,10 +264,14 @@ mod tests {
     #[test]
     fn graphql_errors_keep_their_meaning() {
         let response = answer(200, "");
-        let make = |code: &str, message: &str| GraphqlError {
-            message: message.into(),
-            path: None,
-            extensions: Some(serde_json::json!({ "code": code })),
+        let make = |code: &str, message: &str| {
+            GraphqlError(crate::core::json::object([
+                ("message", message.into()),
+                (
+                    "extensions",
+                    crate::core::json::object([("code", code.into())]),
+                ),
+            ]))
         };
         let cases = [
             ("UNAUTHENTICATED", "no credential", ErrorCode::Unauthorized),
@@ -288,12 +293,15 @@ mod tests {
                 "my",
                 &response,
                 vec![make(code, message)],
-                Some("{\"my\":null}".into()),
+                crate::core::json::parse("{\"my\":null}"),
             );
             assert_eq!(error.code, expected, "{code}");
             assert!(error.message.starts_with(message));
             assert_eq!(error.details.graphql_errors.as_ref().map(Vec::len), Some(1));
-            assert_eq!(error.details.data.as_deref(), Some("{\"my\":null}"));
+            assert_eq!(
+                error.details.data,
+                crate::core::json::parse("{\"my\":null}")
+            );
         }
         let two = graphql_error(
             "q",

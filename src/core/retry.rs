@@ -1,14 +1,13 @@
 //! When to try a request again, and how long to wait first: a pure function of the policy,
 //! the attempt, what went wrong, a random number and the clock.
 
-use serde::Deserialize;
 use tsify::Tsify;
 
 use super::error::{Error, Result};
 
 /// Retry settings (`retry` option). Only reads (`get-*` operations and GraphQL queries) are
 /// ever retried; a mutation whose request may have reached the server never is.
-#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Tsify)]
+#[derive(Clone, Copy, Debug, PartialEq, Tsify)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct RetryPolicy {
     /// Attempts in all, including the first; 1 switches retries off. Default 3.

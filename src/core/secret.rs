@@ -4,6 +4,10 @@ use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
 
+/// The shortest token or key accepted. CloudTower's are tens of characters; a shorter string is
+/// a mistake (a shorter secret, i.e. a password, is redacted only where it stands alone).
+pub const MIN_CREDENTIAL: usize = 8;
+
 /// A password, token or API key. `Debug` and `Display` print `[REDACTED]`; the only way to the
 /// value is [`Secret::expose`], which the request builder calls when it fills `Authorization`
 /// or a login body.

@@ -1,25 +1,30 @@
 //! Waiting for asynchronous changes: which task ids a mutation's answer names, and whether a
 //! round of `get-tasks` means done, failed, still running, or lost.
 
-use serde::Deserialize;
-use serde_json::Value;
-
 use super::error::{Error, ErrorCode, FailedTask, Result};
+use super::json::{object, At, Json};
 
 /// A task as far as waiting is concerned; the full objects stay JS values.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TaskView {
     pub id: String,
     pub status: String,
-    #[serde(default)]
     pub progress: Option<f64>,
-    #[serde(default)]
     pub error_code: Option<String>,
-    #[serde(default)]
     pub error_message: Option<String>,
 }
 
 impl TaskView {
+    fn read(at: At<'_>) -> std::result::Result<Self, String> {
+        Ok(Self {
+            id: at.field("id").id()?,
+            status: at.field("status").string()?,
+            progress: at.field("progress").optional_number()?,
+            error_code: at.field("error_code").optional_string()?,
+            error_message: at.field("error_message").optional_string()?,
+        })
+    }
+
     fn ended(&self) -> bool {
         matches!(self.status.as_str(), "SUCCESSED" | "FAILED")
     }
@@ -33,13 +38,10 @@ pub const DEFAULT_TIMEOUT_MS: u32 = 300_000;
 
 /// The task ids to wait for: given as ids, or read from `WithTask` results (one or an array);
 /// `task_id: null` is a change that already happened. Duplicates are dropped, order kept.
-pub fn task_ids(input_json: &str) -> Result<Vec<String>> {
-    let input: Value = serde_json::from_str(input_json)
-        .map_err(|_| Error::invalid_argument("tasks", "must be task ids or WithTask results"))?;
+pub fn task_ids(input: &Json) -> Result<Vec<String>> {
     let items = match input {
-        Value::Array(items) => items,
-        single @ Value::Object(_) => vec![single],
-        Value::String(id) => vec![Value::String(id)],
+        Json::Array(items) => items.as_slice(),
+        Json::Object(_) | Json::String(_) => std::slice::from_ref(input),
         _ => {
             return Err(Error::invalid_argument(
                 "tasks",
@@ -50,19 +52,17 @@ pub fn task_ids(input_json: &str) -> Result<Vec<String>> {
     let mut ids: Vec<String> = Vec::new();
     for item in items {
         let id = match item {
-            Value::String(id) => Some(id),
-            Value::Object(mut object) if object.contains_key("task_id") => {
-                match object.remove("task_id") {
-                    Some(Value::String(id)) => Some(id),
-                    Some(Value::Null) => None,
-                    _ => {
-                        return Err(Error::invalid_argument(
-                            "tasks",
-                            "task_id must be a string or null",
-                        ))
-                    }
+            Json::String(id) => Some(id.clone()),
+            Json::Object(_) if item.has("task_id") => match item.get("task_id") {
+                Json::String(id) => Some(id.clone()),
+                Json::Null => None,
+                _ => {
+                    return Err(Error::invalid_argument(
+                        "tasks",
+                        "task_id must be a string or null",
+                    ))
                 }
-            }
+            },
             _ => {
                 return Err(Error::invalid_argument(
                     "tasks",
@@ -85,7 +85,7 @@ pub fn task_ids(input_json: &str) -> Result<Vec<String>> {
 
 /// The `get-tasks` body of one polling round: all ids in one request.
 pub fn poll_body(ids: &[String]) -> String {
-    serde_json::json!({ "where": { "id_in": ids } }).to_string()
+    object([("where", object([("id_in", ids.to_vec().into())]))]).to_text()
 }
 
 /// What one round of polling found.
@@ -129,12 +129,16 @@ impl Waiter {
         &self.ids
     }
 
-    /// Judges a round from the `get-tasks` answer (JSON text of `Task[]`).
-    pub fn assess(&mut self, body: &str) -> Result<Round> {
-        let tasks: Vec<TaskView> = serde_json::from_str(body).map_err(|e| {
+    /// Judges a round from the `get-tasks` answer (`Task[]`).
+    pub fn assess(&mut self, body: &Json) -> Result<Round> {
+        let tasks = match body {
+            Json::Array(_) => At::root(body, "tasks").list(TaskView::read),
+            _ => Err("the answer is not an array".to_owned()),
+        }
+        .map_err(|problem| {
             Error::new(
                 ErrorCode::Decode,
-                format!("get-tasks: unexpected answer ({e})"),
+                format!("get-tasks: unexpected answer ({problem})"),
             )
             .with_operation("get-tasks")
         })?;
@@ -243,6 +247,10 @@ pub fn timed_out(waiter: &Waiter, timeout_ms: u32) -> Error {
 mod tests {
     use super::*;
 
+    fn j(text: &str) -> Json {
+        crate::core::json::parse(text).unwrap_or_default()
+    }
+
     fn round(outcome: Outcome, ended: usize, total: usize, progress: f64) -> Round {
         Round {
             outcome,
@@ -254,14 +262,20 @@ mod tests {
 
     #[test]
     fn ids_come_from_ids_or_with_task_results() {
-        assert_eq!(task_ids(r#"["t1","t2","t1"]"#).unwrap(), ["t1", "t2"]);
+        assert_eq!(task_ids(&j(r#"["t1","t2","t1"]"#)).unwrap(), ["t1", "t2"]);
         assert_eq!(
-            task_ids(r#"[{"task_id":"t1","data":{}},{"task_id":null,"data":{}}]"#).unwrap(),
+            task_ids(&j(
+                r#"[{"task_id":"t1","data":{}},{"task_id":null,"data":{}}]"#
+            ))
+            .unwrap(),
             ["t1"]
         );
-        assert_eq!(task_ids(r#"{"task_id":"t9","data":{}}"#).unwrap(), ["t9"]);
-        assert_eq!(task_ids(r#""t3""#).unwrap(), ["t3"]);
-        assert!(task_ids("[]").unwrap().is_empty());
+        assert_eq!(
+            task_ids(&j(r#"{"task_id":"t9","data":{}}"#)).unwrap(),
+            ["t9"]
+        );
+        assert_eq!(task_ids(&j(r#""t3""#)).unwrap(), ["t3"]);
+        assert!(task_ids(&j("[]")).unwrap().is_empty());
         for bad in [
             "5",
             "null",
@@ -272,7 +286,7 @@ mod tests {
             "x",
         ] {
             assert_eq!(
-                task_ids(bad).unwrap_err().code,
+                task_ids(&j(bad)).unwrap_err().code,
                 ErrorCode::InvalidArgument,
                 "{bad}"
             );
@@ -287,15 +301,17 @@ mod tests {
     fn rounds_run_until_every_task_ended() {
         let mut waiter = Waiter::new(vec!["a".into(), "b".into()]);
         let running = waiter
-            .assess(r#"[{"id":"a","status":"EXECUTING","progress":0.5},{"id":"b","status":"PENDING","progress":0}]"#)
+            .assess(&j(r#"[{"id":"a","status":"EXECUTING","progress":0.5},{"id":"b","status":"PENDING","progress":0}]"#))
             .unwrap();
         assert_eq!(running, round(Outcome::Running, 0, 2, 0.25));
         let half = waiter
-            .assess(r#"[{"id":"a","status":"SUCCESSED","progress":1},{"id":"b","status":"EXECUTING","progress":0.5}]"#)
+            .assess(&j(r#"[{"id":"a","status":"SUCCESSED","progress":1},{"id":"b","status":"EXECUTING","progress":0.5}]"#))
             .unwrap();
         assert_eq!(half, round(Outcome::Running, 1, 2, 0.75));
         let done = waiter
-            .assess(r#"[{"id":"b","status":"SUCCESSED"},{"id":"a","status":"SUCCESSED"}]"#)
+            .assess(&j(
+                r#"[{"id":"b","status":"SUCCESSED"},{"id":"a","status":"SUCCESSED"}]"#,
+            ))
             .unwrap();
         assert_eq!(
             done,
@@ -308,9 +324,9 @@ mod tests {
     fn failures_are_reported_only_when_all_ended_and_all_of_them() {
         let mut waiter = Waiter::new(vec!["a".into(), "b".into(), "c".into()]);
         let body = r#"[{"id":"a","status":"FAILED","error_code":"E1","error_message":"disk full"},{"id":"b","status":"EXECUTING"},{"id":"c","status":"SUCCESSED"}]"#;
-        assert_eq!(waiter.assess(body).unwrap().outcome, Outcome::Running);
+        assert_eq!(waiter.assess(&j(body)).unwrap().outcome, Outcome::Running);
         let body = r#"[{"id":"a","status":"FAILED","error_code":"E1","error_message":"disk full"},{"id":"b","status":"FAILED"},{"id":"c","status":"SUCCESSED"}]"#;
-        let Outcome::Failed(failed) = waiter.assess(body).unwrap().outcome else {
+        let Outcome::Failed(failed) = waiter.assess(&j(body)).unwrap().outcome else {
             panic!("expected failure")
         };
         assert_eq!(failed.len(), 2);
@@ -337,19 +353,22 @@ mod tests {
     fn a_task_may_be_invisible_for_a_few_rounds_only() {
         let mut waiter = Waiter::new(vec!["late".into()]);
         for _ in 0..MISSING_ROUNDS_TOLERATED {
-            assert_eq!(waiter.assess("[]").unwrap().outcome, Outcome::Running);
-        }
-        assert_eq!(waiter.assess("[]").unwrap_err().code, ErrorCode::NotFound);
-        let mut seen = Waiter::new(vec!["late".into()]);
-        for _ in 0..MISSING_ROUNDS_TOLERATED {
-            seen.assess("[]").unwrap();
+            assert_eq!(waiter.assess(&j("[]")).unwrap().outcome, Outcome::Running);
         }
         assert_eq!(
-            seen.assess(r#"[{"id":"late","status":"SUCCESSED"}]"#)
+            waiter.assess(&j("[]")).unwrap_err().code,
+            ErrorCode::NotFound
+        );
+        let mut seen = Waiter::new(vec!["late".into()]);
+        for _ in 0..MISSING_ROUNDS_TOLERATED {
+            seen.assess(&j("[]")).unwrap();
+        }
+        assert_eq!(
+            seen.assess(&j(r#"[{"id":"late","status":"SUCCESSED"}]"#))
                 .unwrap()
                 .outcome,
             Outcome::Succeeded
         );
-        assert_eq!(seen.assess("{}").unwrap_err().code, ErrorCode::Decode);
+        assert_eq!(seen.assess(&j("{}")).unwrap_err().code, ErrorCode::Decode);
     }
 }

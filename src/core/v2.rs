@@ -1,13 +1,14 @@
 //! The v2 API (`/v2/api/<operation>`): building calls, reading login answers, choosing an
 //! authentication strategy.
 
-use serde::Serialize;
-
 use super::endpoint::Endpoint;
 use super::error::{Error, ErrorCode, Result};
+use super::json::{object, Json};
 use super::model::{AuthnStrategy, LoginOptions, UserSource};
-use super::operations::{Auth, Method, Operation};
-use super::request::{validate_name, validate_password, HttpRequest, HttpResponse, Language};
+use super::operations::{Auth, Operation};
+use super::request::{
+    validate_name, validate_password, Body, HttpRequest, HttpResponse, Language, Method,
+};
 use super::response::{error_from_status, looks_like_mfa, mfa_error};
 use super::secret::Secret;
 
@@ -47,15 +48,6 @@ pub fn call_request(
     })
 }
 
-#[derive(Serialize)]
-struct LoginBody<'a> {
-    username: &'a str,
-    password: &'a str,
-    source: UserSource,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    auth_config_id: Option<&'a str>,
-}
-
 /// `POST /v2/api/login`. LDAP users log in as `AUTHN` with the strategy's id (CloudTower 3.0+).
 pub fn login_request(
     endpoint: &Endpoint,
@@ -69,13 +61,15 @@ pub fn login_request(
         (UserSource::Ldap, Some(_)) => UserSource::Authn,
         (source, _) => source,
     };
-    let body = serde_json::to_string(&LoginBody {
-        username: &username,
-        password: options.password.expose(),
-        source,
-        auth_config_id,
-    })
-    .map_err(|e| Error::invalid_argument("login", e))?;
+    let mut body = object([
+        ("username", username.into()),
+        ("password", options.password.expose().into()),
+        ("source", source.as_str().into()),
+    ]);
+    if let (Json::Object(entries), Some(id)) = (&mut body, auth_config_id) {
+        entries.push(("auth_config_id".into(), id.into()));
+    }
+    let body = body.to_text();
     Ok(HttpRequest {
         method: Method::Post,
         url: endpoint.v2_url("login"),
@@ -121,22 +115,24 @@ pub fn choose_strategy(source: UserSource, strategies: &[AuthnStrategy]) -> Resu
 
 /// The token of a login answer. A second-factor challenge, in any of the shapes servers use, is
 /// `MFA_REQUIRED`; a refused login is `UNAUTHORIZED` with the server's message.
-pub fn parse_login(response: &HttpResponse<'_>) -> Result<Secret> {
+pub fn parse_login(response: &HttpResponse) -> Result<Secret> {
     const OPERATION: &str = "login";
     if response.is_success() {
-        let value: serde_json::Value = serde_json::from_str(response.body).map_err(|_| {
-            Error::new(ErrorCode::Decode, "login: the answer is not JSON")
-                .with_status(response.status)
-                .with_request_id(response.request_id.clone())
-                .with_operation(OPERATION)
-        })?;
-        let data = &value["data"];
-        if let Some(token) = data["token"].as_str().filter(|token| !token.is_empty()) {
+        let Body::Json(value) = &response.body else {
+            return Err(
+                Error::new(ErrorCode::Decode, "login: the answer is not JSON")
+                    .with_status(response.status)
+                    .with_request_id(response.request_id.clone())
+                    .with_operation(OPERATION),
+            );
+        };
+        let data = value.get("data");
+        if let Some(token) = data.get("token").as_str().filter(|token| !token.is_empty()) {
             return Ok(Secret::new(token));
         }
         let challenge = data
             .as_object()
-            .is_some_and(|fields| fields.keys().any(|key| looks_like_mfa(key)));
+            .is_some_and(|fields| fields.iter().any(|(key, _)| looks_like_mfa(key)));
         if challenge {
             return Err(mfa_error(OPERATION, "", response));
         }
@@ -181,11 +177,10 @@ mod tests {
         Endpoint::parse("https://tower.example").unwrap()
     }
 
-    fn answer(status: u16, body: &str) -> HttpResponse<'_> {
+    fn answer(status: u16, body: &str) -> HttpResponse {
         HttpResponse {
-            status,
             request_id: Some("rid".into()),
-            body,
+            ..HttpResponse::from_text(status, body)
         }
     }
 

@@ -1,0 +1,324 @@
+//! The inner client: settings, the credential and the request loop, with the flows in the
+//! modules named for them (`session`, `keys`, `tasks`, `pages`). Plain Rust over the transport;
+//! it knows nothing of `#[wasm_bindgen]` (the facade in `lib.rs` converts and delegates).
+
+mod keys;
+mod pages;
+mod session;
+mod tasks;
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+
+use web_sys::AbortSignal;
+
+use crate::convert;
+use crate::core::endpoint::Endpoint;
+use crate::core::error::{Error, ErrorCode};
+use crate::core::graphql::{self, Document};
+use crate::core::json::Json;
+use crate::core::operations::Operation;
+use crate::core::request::{
+    validate_credential, validate_optional_timeout, HttpRequest, HttpResponse, Language,
+};
+use crate::core::retry::{self, Failure, RetryPolicy};
+use crate::core::secret::{AuthKind, Credential, Secret};
+use crate::core::v2;
+use crate::hooks::Hooks;
+use crate::options::{CallOptions, ClientOptions};
+use crate::transport::{self, Exchange, Transport};
+
+pub use pages::{Pager, Step};
+
+const DEFAULT_TIMEOUT_MS: u32 = 30_000;
+
+/// What every request of one client shares; derived clients (`withApiKey`) share it too.
+struct Settings {
+    endpoint: Endpoint,
+    language: Language,
+    timeout_ms: u32,
+    transport: Transport,
+    retry: RetryPolicy,
+    hooks: Hooks,
+}
+
+/// Resolved per-call settings.
+#[derive(Clone)]
+pub struct Call {
+    pub language: Language,
+    pub timeout_ms: u32,
+    pub signal: Option<AbortSignal>,
+}
+
+/// A CloudTower client: shared settings and one credential cell. Cloning gives another handle
+/// to the same client (what an async flow holds).
+#[derive(Clone)]
+pub struct Client {
+    settings: Rc<Settings>,
+    /// Replaced whole, never mutated in place, and only read by cloning, so no borrow is held
+    /// across an await and a call never sees a half-set credential.
+    credential: Rc<RefCell<Rc<Credential>>>,
+}
+
+impl Client {
+    pub fn new(options: ClientOptions) -> Result<Self, Error> {
+        let endpoint = Endpoint::parse(&options.endpoint)?;
+        let timeout_ms =
+            validate_optional_timeout("options.timeoutMs", options.timeout_ms, DEFAULT_TIMEOUT_MS)?;
+        let credential = match (options.token, options.api_key) {
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid_argument(
+                    "options",
+                    "pass token or apiKey, not both",
+                ))
+            }
+            (Some(token), None) => Credential::Token(validate_credential("options.token", &token)?),
+            (None, Some(key)) => Credential::ApiKey(validate_credential("options.apiKey", &key)?),
+            (None, None) => Credential::None,
+        };
+        Ok(Self {
+            settings: Rc::new(Settings {
+                endpoint,
+                language: options.language.unwrap_or_default(),
+                timeout_ms,
+                transport: Transport::new(options.fetch)?,
+                retry: options.retry,
+                hooks: Hooks::new(options.on_request, options.on_response),
+            }),
+            credential: Rc::new(RefCell::new(Rc::new(credential))),
+        })
+    }
+
+    /// A client with the same settings and its own credential.
+    pub fn with_credential(&self, credential: Credential) -> Self {
+        Self {
+            settings: self.settings.clone(),
+            credential: Rc::new(RefCell::new(Rc::new(credential))),
+        }
+    }
+
+    pub fn endpoint(&self) -> &str {
+        self.settings.endpoint.as_str()
+    }
+
+    pub fn auth_kind(&self) -> AuthKind {
+        self.credential().kind()
+    }
+
+    fn credential(&self) -> Rc<Credential> {
+        self.credential.borrow().clone()
+    }
+
+    fn set_credential(&self, credential: Credential) {
+        *self.credential.borrow_mut() = Rc::new(credential);
+    }
+
+    /// The secrets an error of this client must never show.
+    pub fn secrets(&self) -> Vec<Secret> {
+        self.credential().secret().cloned().into_iter().collect()
+    }
+
+    /// The per-call settings: the client's, overridden by `options`.
+    pub fn call(&self, options: CallOptions) -> Result<Call, Error> {
+        Ok(Call {
+            language: options.language.unwrap_or(self.settings.language),
+            timeout_ms: validate_optional_timeout(
+                "options.timeoutMs",
+                options.timeout_ms,
+                self.settings.timeout_ms,
+            )?,
+            signal: options.signal,
+        })
+    }
+
+    /// The client's settings with only a signal of the caller's.
+    pub fn call_with_signal(&self, signal: Option<AbortSignal>) -> Call {
+        Call {
+            language: self.settings.language,
+            timeout_ms: self.settings.timeout_ms,
+            signal,
+        }
+    }
+
+    /// One logical request: attempts until success, a final failure, or the retry policy says
+    /// stop (it never retries a request that is not idempotent). Boxed: every flow awaits it,
+    /// and one copy of its state machine keeps the wasm small.
+    fn send<'a>(
+        &'a self,
+        request: &'a HttpRequest,
+        call: &'a Call,
+    ) -> Pin<Box<dyn Future<Output = Result<Exchange, Error>> + 'a>> {
+        Box::pin(self.attempts(request, call))
+    }
+
+    async fn attempts(&self, request: &HttpRequest, call: &Call) -> Result<Exchange, Error> {
+        let settings = &self.settings;
+        let mut attempt = 1;
+        loop {
+            settings.hooks.before(request, attempt);
+            let started = js_sys::Date::now();
+            let result = settings
+                .transport
+                .send(request, call.timeout_ms, call.signal.as_ref())
+                .await;
+            settings
+                .hooks
+                .after(request, attempt, js_sys::Date::now() - started, &result);
+            let failure = match &result {
+                Ok(exchange) if (200..300).contains(&exchange.status) => return result,
+                Ok(exchange) => Failure::Status {
+                    status: exchange.status,
+                    retry_after: exchange.retry_after.as_deref(),
+                },
+                Err(error) if error.code == ErrorCode::Network => Failure::Network,
+                Err(_) => return result,
+            };
+            let delay = retry::next_delay(
+                &settings.retry,
+                attempt,
+                request.idempotent,
+                failure,
+                js_sys::Math::random(),
+                js_sys::Date::now(),
+            );
+            match delay {
+                Some(ms) => transport::sleep(ms, call.signal.as_ref()).await?,
+                None => return result,
+            }
+            attempt += 1;
+        }
+    }
+
+    /// Sends a request whose answer is an envelope the core reads.
+    async fn send_envelope(
+        &self,
+        request: &HttpRequest,
+        call: &Call,
+    ) -> Result<HttpResponse, Error> {
+        let exchange = self.send(request, call).await?;
+        Ok(envelope(&exchange))
+    }
+
+    /// Sends a v2 call; a non-2xx answer becomes the classified error. The body of a success
+    /// stays a JS string.
+    pub async fn v2_exchange(
+        &self,
+        operation: &Operation,
+        body: Option<String>,
+        call: &Call,
+    ) -> Result<Exchange, Error> {
+        let credential = self.credential();
+        let request = v2::call_request(
+            &self.settings.endpoint,
+            operation,
+            credential.secret(),
+            call.language,
+            body,
+        )?;
+        let exchange = self.send(&request, call).await?;
+        if !(200..300).contains(&exchange.status) {
+            return Err(crate::core::response::error_from_status(
+                operation.name,
+                &envelope(&exchange),
+            ));
+        }
+        Ok(exchange)
+    }
+
+    /// `call(operation, body)`: the answer parsed by `JSON.parse`, checked to be of the kind the
+    /// operation returns.
+    pub async fn call_operation(
+        &self,
+        operation: &Operation,
+        body: Option<String>,
+        call: &Call,
+    ) -> Result<wasm_bindgen::JsValue, Error> {
+        let exchange = self.v2_exchange(operation, body, call).await?;
+        let value = convert::parse_json(&exchange.body, operation.name)
+            .map_err(|e| with_exchange(e, &exchange))?;
+        operation
+            .check_response_kind(convert::json_kind(&value))
+            .map_err(|e| with_exchange(e, &exchange))?;
+        Ok(value)
+    }
+
+    /// A v2 call whose (small) answer the core reads.
+    async fn v2_envelope(
+        &self,
+        operation: &Operation,
+        body: Option<String>,
+        call: &Call,
+    ) -> Result<(Exchange, HttpResponse), Error> {
+        let exchange = self.v2_exchange(operation, body, call).await?;
+        let response = envelope(&exchange);
+        Ok((exchange, response))
+    }
+
+    /// Runs one of the client's GraphQL documents and reads its answer with `parse`.
+    async fn run_document<T>(
+        &self,
+        document: Document,
+        variables: Option<Json>,
+        parse: fn(&HttpResponse) -> Result<T, Error>,
+        call: &Call,
+    ) -> Result<T, Error> {
+        let credential = self.credential();
+        let request = graphql::request(
+            &self.settings.endpoint,
+            credential.secret(),
+            call.language,
+            document,
+            variables,
+        );
+        parse(&self.send_envelope(&request, call).await?)
+    }
+
+    /// `graphql(query, variables)`: a caller's document; resolves with `data`.
+    pub async fn graphql(
+        &self,
+        query: &str,
+        variables_json: Option<&str>,
+        call: &Call,
+    ) -> Result<wasm_bindgen::JsValue, Error> {
+        let credential = self.credential();
+        let request = graphql::custom_request(
+            &self.settings.endpoint,
+            credential.secret(),
+            call.language,
+            query,
+            variables_json,
+        )?;
+        let answer = self.send_envelope(&request, call).await?;
+        let data = graphql::read_envelope(&request.operation, &answer)?
+            .into_data(&request.operation, &answer)?;
+        Ok(convert::from_json(&data))
+    }
+
+    /// Key management needs a token: refuse early and clearly otherwise.
+    fn require_token(&self, action: &str) -> Result<(), Error> {
+        match self.auth_kind() {
+            AuthKind::Token => Ok(()),
+            AuthKind::ApiKey => Err(Error::invalid_argument(
+                "credential",
+                format!("{action} needs a token, and this client holds an API key: CloudTower does not let an API key manage keys; use login() or withToken()"),
+            )),
+            AuthKind::None => Err(Error::new(
+                ErrorCode::Unauthorized,
+                format!("{action} needs a token: call login() first, or create the client with a token"),
+            )),
+        }
+    }
+}
+
+/// An exchange's body handed to the core as an envelope.
+fn envelope(exchange: &Exchange) -> HttpResponse {
+    convert::envelope(exchange.status, exchange.request_id.clone(), &exchange.body)
+}
+
+pub fn with_exchange(error: Error, exchange: &Exchange) -> Error {
+    error
+        .with_status(exchange.status)
+        .with_request_id(exchange.request_id.clone())
+}
