@@ -14,6 +14,7 @@ use crate::core::error::{Error, ErrorCode};
 use crate::core::json::Json;
 use crate::core::model::{LoginOptions, UserSource};
 use crate::core::operations::{self, JsonKind, Operation};
+use crate::core::paging::ListingBody;
 use crate::core::request::{validate_credential, validate_name, Body, HttpResponse, Language};
 use crate::core::retry::RetryPolicy;
 use crate::core::secret::Secret;
@@ -394,6 +395,20 @@ pub fn json_argument(value: &JsValue, field: &str) -> Result<Json, Error> {
     }
 }
 
+/// A `paginate` body: parsed for the checks, and as `JSON.stringify` wrote it and its `where`.
+pub fn listing_body(value: &JsValue) -> Result<ListingBody, Error> {
+    let filter = if value.is_object() {
+        Reflect::get(value, &"where".into()).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    };
+    Ok(ListingBody {
+        parsed: json_argument(value, "body")?,
+        text: stringify(value, "body")?,
+        where_text: stringify(&filter, "body.where")?,
+    })
+}
+
 /// The largest answer read as an envelope (GraphQL, error bodies, counts, task polls, login):
 /// real ones are a few kilobytes; anything bigger is refused before it is parsed.
 pub const MAX_ENVELOPE_CHARS: u32 = 4 * 1024 * 1024;
@@ -479,10 +494,25 @@ fn to_json_at(value: &JsValue, depth: u32) -> Json {
     }
 }
 
-/// A [`Json`] as a JS value. Through `JSON.parse`, so every key is an own data property (a
-/// server's `__proto__` key stays a key and never replaces a prototype).
+/// A [`Json`] as a JS value. Objects are made by `Object.fromEntries`, which defines own data
+/// properties: a server's `__proto__` key stays a key and never replaces a prototype.
 pub fn from_json(value: &Json) -> JsValue {
-    parse_js_string(&JsString::from(value.to_text())).unwrap_or(JsValue::NULL)
+    match value {
+        Json::Null => JsValue::NULL,
+        Json::Bool(flag) => (*flag).into(),
+        Json::Number(number) => (*number).into(),
+        Json::String(text) => text.into(),
+        Json::Array(items) => items.iter().map(from_json).collect::<Array>().into(),
+        Json::Object(entries) => {
+            let pairs: Array = entries
+                .iter()
+                .map(|(key, value)| Array::of2(&key.into(), &from_json(value)))
+                .collect();
+            Object::from_entries(&pairs)
+                .map(JsValue::from)
+                .unwrap_or(JsValue::NULL)
+        }
+    }
 }
 
 pub fn json_kind(value: &JsValue) -> JsonKind {

@@ -27,7 +27,7 @@ use crate::client::{Client, Pager, Step};
 use crate::convert::{to_js, to_js_error, RevokeTarget, Thrown};
 use crate::core::error::Error;
 use crate::core::model::LoginOptions;
-use crate::core::paging::Listing;
+use crate::core::paging;
 use crate::core::secret::{Credential, Secret};
 
 pub use crate::options::{
@@ -348,11 +348,11 @@ impl CloudTowerClient {
                 .as_string()
                 .ok_or_else(|| Error::invalid_argument("operation", "must be a string"))?;
             let options = convert::paginate_options(&options)?;
-            let body = convert::json_argument(&body, "body")?;
+            let body = convert::listing_body(&body)?;
             Pager::new(
                 self.0.clone(),
                 &operation,
-                &body,
+                body,
                 options.page_size,
                 options.signal,
                 options.on_progress,
@@ -365,12 +365,11 @@ impl CloudTowerClient {
     #[wasm_bindgen(skip_typescript)]
     pub fn count(&self, operation: JsValue, filter: JsValue, options: JsValue) -> Promise {
         run(&self.0, None, |client, _| async move {
-            let operation = convert::operation(&operation)?;
-            let filter = convert::json_argument(&filter, "where")?;
-            let body = core::json::object([("where", filter)]);
-            let listing = Listing::new(operation.name, Some(&body), None)?;
+            let connection = paging::counting_twin(&convert::operation(&operation)?)?;
+            let filter = convert::body(&filter, "where", false)?;
             let call = client.call(convert::call_options(&options)?)?;
-            Ok::<_, Error>((client.count(&listing, &call).await? as f64).into())
+            let body = paging::count_body(filter.as_deref());
+            Ok::<_, Error>((client.count(&connection, body, &call).await? as f64).into())
         })
     }
 

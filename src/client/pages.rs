@@ -11,17 +11,19 @@ use web_sys::AbortSignal;
 use super::{with_exchange, Call, Client};
 use crate::convert;
 use crate::core::error::{Error, ErrorCode};
-use crate::core::json::Json;
-use crate::core::paging::{self, Listing, Progress};
+use crate::core::operations::Operation;
+use crate::core::paging::{self, Listing, ListingBody, Progress};
 
 impl Client {
     /// The number of items a listing's filter matches, from its `-connection` twin.
-    pub async fn count(&self, listing: &Listing, call: &Call) -> Result<u64, Error> {
-        let (exchange, answer) = self
-            .v2_envelope(&listing.connection, Some(listing.count_body()), call)
-            .await?;
-        paging::parse_count(listing.connection.name, answer.json())
-            .map_err(|e| with_exchange(e, &exchange))
+    pub async fn count(
+        &self,
+        connection: &Operation,
+        body: String,
+        call: &Call,
+    ) -> Result<u64, Error> {
+        let (exchange, answer) = self.v2_envelope(connection, Some(body), call).await?;
+        paging::parse_count(connection.name, answer.json()).map_err(|e| with_exchange(e, &exchange))
     }
 }
 
@@ -66,14 +68,14 @@ impl Pager {
     pub fn new(
         client: Client,
         operation: &str,
-        body: &Json,
+        body: ListingBody,
         page_size: Option<f64>,
         signal: Option<AbortSignal>,
         on_progress: Option<Function>,
     ) -> Result<Self, Error> {
         Ok(Self {
             client,
-            listing: Rc::new(Listing::new(operation, Some(body), page_size)?),
+            listing: Rc::new(Listing::new(operation, body, page_size)?),
             signal,
             on_progress,
             yields_pages: false,
@@ -126,7 +128,11 @@ impl Pager {
             }
             let call = self.client.call_with_signal(self.signal.clone());
             if self.on_progress.is_some() && !state.borrow().counted {
-                let total = self.client.count(&self.listing, &call).await?;
+                let listing = &self.listing;
+                let total = self
+                    .client
+                    .count(&listing.connection, listing.count_body(), &call)
+                    .await?;
                 let mut state = state.borrow_mut();
                 state.progress.total = Some(total);
                 state.counted = true;

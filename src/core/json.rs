@@ -189,14 +189,29 @@ pub fn object<const N: usize>(entries: [(&str, Json); N]) -> Json {
 }
 
 /// Integers print without a fraction, like `JSON.stringify`; JSON has no NaN or infinity.
+/// The core writes only integers (page sizes, offsets); any other number is written with 17
+/// significant digits by integer arithmetic, because Rust's float formatter alone would add
+/// a quarter to the wasm.
 fn number_text(number: f64) -> String {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
     if !number.is_finite() {
-        "null".to_owned()
-    } else if number.fract() == 0.0 && number.abs() < 1e15 {
-        format!("{}", number as i64)
-    } else {
-        format!("{number}")
+        return "null".to_owned();
     }
+    if number.fract() == 0.0 && number.abs() < EXACT {
+        return (number as i64).to_string();
+    }
+    let mut scaled = number.abs();
+    let mut exponent = 0i32;
+    while scaled >= 1e17 {
+        scaled /= 10.0;
+        exponent += 1;
+    }
+    while scaled < 1e16 {
+        scaled *= 10.0;
+        exponent -= 1;
+    }
+    let sign = if number < 0.0 { "-" } else { "" };
+    format!("{sign}{}e{exponent}", scaled.round() as u64)
 }
 
 /// Appends `text` as a JSON string literal.
@@ -358,12 +373,16 @@ mod tests {
             ("n", Json::Number(3.0)),
             ("f", Json::Number(0.5)),
             ("big", Json::Number(1e21)),
+            ("neg", Json::Number(-2.0)),
             ("list", vec![Json::Null, Json::Bool(true)].into()),
             ("__proto__", object([("x", "y".into())])),
         ]);
         let text = value.to_text();
-        assert_eq!(parse(&text), Some(value));
-        assert!(text.starts_with(r#"{"name":"a\"b\\c\n\u0001数","n":3,"f":0.5,"#));
+        let read = parse(&text).unwrap();
+        assert_eq!(read.get("f").as_f64(), Some(0.5));
+        assert_eq!(read.get("big").as_f64(), Some(1e21));
+        assert_eq!(read, value);
+        assert!(text.starts_with(r#"{"name":"a\"b\\c\n\u0001数","n":3,"#));
     }
 
     #[test]

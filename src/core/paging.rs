@@ -2,7 +2,7 @@
 //! the next page is asked for, and when the end is reached.
 
 use super::error::{Error, ErrorCode, Result};
-use super::json::{object, Json};
+use super::json::{quote, Json};
 use super::operations::{lookup, JsonKind, Operation};
 
 /// How pages follow each other.
@@ -21,13 +21,24 @@ pub enum Strategy {
 pub const MAX_PAGE_SIZE: u32 = 1000;
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 
+/// A listing's body as the caller gave it: parsed (for the checks), and as the JSON text
+/// `JSON.stringify` made of it and of its `where` (sent on as they are, so the caller's values
+/// travel exactly as written).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListingBody {
+    pub parsed: Json,
+    pub text: Option<String>,
+    pub where_text: Option<String>,
+}
+
 /// A paginated listing: the operation, its counting twin and the caller's filter and order.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Listing {
     pub operation: Operation,
     pub connection: Operation,
-    /// The caller's body: an object without paging fields.
-    base: Vec<(String, Json)>,
+    /// The caller's body: a JSON object without paging fields.
+    base: Option<String>,
+    where_text: Option<String>,
     pub strategy: Strategy,
     pub page_size: u32,
 }
@@ -44,20 +55,18 @@ pub struct Progress {
 
 impl Listing {
     /// `body` may hold `where` and `orderBy`; paging fields belong to the paginator.
-    pub fn new(operation: &str, body: Option<&Json>, page_size: Option<f64>) -> Result<Self> {
+    pub fn new(operation: &str, body: ListingBody, page_size: Option<f64>) -> Result<Self> {
         let operation = lookup(operation)?;
         let connection = counting_twin(&operation)?;
-        let base = match body {
-            None | Some(Json::Null) => Vec::new(),
-            Some(Json::Object(entries)) => entries.clone(),
-            Some(_) => {
-                return Err(Error::invalid_argument(
-                    "body",
-                    "must be an object such as { where, orderBy }",
-                ))
-            }
-        };
-        let has = |key: &str| base.iter().any(|(name, _)| name == key);
+        let is_object = matches!(body.parsed, Json::Object(_))
+            && body.text.as_deref().is_some_and(|text| text.ends_with('}'));
+        if !(is_object || body.parsed.is_null() && body.text.is_none()) {
+            return Err(Error::invalid_argument(
+                "body",
+                "must be an object such as { where, orderBy }",
+            ));
+        }
+        let has = |key: &str| body.parsed.has(key);
         if let Some(field) = ["first", "last", "skip", "after", "before"]
             .iter()
             .find(|f| has(f))
@@ -81,9 +90,7 @@ impl Listing {
                 ))
             }
         };
-        let ordered = base
-            .iter()
-            .any(|(name, order)| name == "orderBy" && !order.is_null());
+        let ordered = !body.parsed.get("orderBy").is_null();
         Ok(Self {
             operation,
             connection,
@@ -92,7 +99,8 @@ impl Listing {
             } else {
                 Strategy::Cursor
             },
-            base,
+            base: body.text.filter(|text| text != "{}"),
+            where_text: body.where_text,
             page_size,
         })
     }
@@ -101,24 +109,27 @@ impl Listing {
     /// item comes back tells if another page follows, so the end is found without an empty
     /// last request.
     pub fn page_body(&self, progress: &Progress) -> String {
-        let mut body = self.base.clone();
-        body.push(("first".into(), u64::from(self.page_size + 1).into()));
+        let mut fields = format!("\"first\":{}", self.page_size + 1);
         match (self.strategy, &progress.last_id) {
-            (Strategy::Cursor, Some(id)) => body.push(("after".into(), id.as_str().into())),
+            (Strategy::Cursor, Some(id)) => {
+                fields.push_str(",\"after\":");
+                quote(id, &mut fields);
+            }
             (Strategy::Skip, _) if progress.loaded > 0 => {
-                body.push(("skip".into(), progress.loaded.into()));
+                fields.push_str(&format!(",\"skip\":{}", progress.loaded));
             }
             _ => {}
         }
-        Json::Object(body).to_text()
+        match &self.base {
+            // The caller's object, its closing brace replaced by the paging fields.
+            Some(base) => format!("{},{fields}}}", &base[..base.len() - 1]),
+            None => format!("{{{fields}}}"),
+        }
     }
 
     /// The counting body: the same filter, no order, no paging.
     pub fn count_body(&self) -> String {
-        match self.base.iter().find(|(name, _)| name == "where") {
-            Some((_, filter)) => object([("where", filter.clone())]).to_text(),
-            None => "{}".to_owned(),
-        }
+        count_body(self.where_text.as_deref())
     }
 
     /// How many of `received` items form the page (the rest is the look-ahead item).
@@ -154,6 +165,14 @@ impl Listing {
         progress.last_id = last_id;
         progress.done = received <= page_size;
         Ok(())
+    }
+}
+
+/// `{ "where": <filter> }`, or `{}` without a filter.
+pub fn count_body(where_text: Option<&str>) -> String {
+    match where_text {
+        Some(filter) => format!("{{\"where\":{filter}}}"),
+        None => "{}".to_owned(),
     }
 }
 
@@ -205,11 +224,21 @@ mod tests {
         crate::core::json::parse(text).unwrap_or_default()
     }
 
+    /// A body as the wasm layer hands it over (`JSON.stringify` of it and of its `where`).
+    fn listing_body(text: &str) -> ListingBody {
+        let value: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+        ListingBody {
+            parsed: j(text),
+            text: Some(text.to_owned()),
+            where_text: value.get("where").map(|filter| filter.to_string()),
+        }
+    }
+
     #[test]
     fn cursor_pages_follow_the_last_id() {
         let listing = Listing::new(
             "get-vms",
-            Some(&j(r#"{"where":{"name_contains":"web"}}"#)),
+            listing_body(r#"{"where":{"name_contains":"web"}}"#),
             Some(2.0),
         )
         .unwrap();
@@ -247,7 +276,7 @@ mod tests {
     fn ordered_listings_page_with_skip() {
         let listing = Listing::new(
             "get-vms",
-            Some(&j(r#"{"orderBy":"name_DESC"}"#)),
+            listing_body(r#"{"orderBy":"name_DESC"}"#),
             Some(10.0),
         )
         .unwrap();
@@ -265,7 +294,7 @@ mod tests {
 
     #[test]
     fn an_exact_multiple_of_the_page_size_ends_on_its_last_full_page() {
-        let listing = Listing::new("get-vms", None, Some(5.0)).unwrap();
+        let listing = Listing::new("get-vms", ListingBody::default(), Some(5.0)).unwrap();
         let mut progress = Progress::default();
         listing.advance(&mut progress, 6, Some("a".into())).unwrap();
         assert!(!progress.done);
@@ -290,14 +319,15 @@ mod tests {
             ("get-vms", None, Some(1001.0)),
             ("get-vms", None, Some(2.5)),
         ] {
-            let error = Listing::new(operation, body.map(j).as_ref(), size).unwrap_err();
+            let body = body.map(listing_body).unwrap_or_default();
+            let error = Listing::new(operation, body.clone(), size).unwrap_err();
             assert_eq!(
                 error.code,
                 ErrorCode::InvalidArgument,
                 "{operation} {body:?} {size:?}"
             );
         }
-        let listing = Listing::new("get-tasks", None, Some(1.0)).unwrap();
+        let listing = Listing::new("get-tasks", ListingBody::default(), Some(1.0)).unwrap();
         assert_eq!(
             listing
                 .advance(&mut Progress::default(), 3, None)
