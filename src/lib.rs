@@ -168,7 +168,15 @@ impl CloudTowerClient {
                 auth_config_id.as_deref(),
             )?;
             let (exchange, text) = this.send_text(&request, &call).await?;
-            let token = v2::parse_login(&response(&exchange, &text))?;
+            let token = match v2::parse_login(&response(&exchange, &text)) {
+                Ok(token) => token,
+                Err(error) if v2::wants_directory_hint(&options, &error) => {
+                    // Best effort: the hint never replaces the login's own error.
+                    let strategies = this.fetch_strategies(&call).await.unwrap_or_default();
+                    return Err(v2::directory_hint(error, &strategies));
+                }
+                Err(error) => return Err(error),
+            };
             this.set_credential(Credential::Token(token));
             Ok(JsValue::UNDEFINED)
         })

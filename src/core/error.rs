@@ -88,6 +88,10 @@ pub struct GraphqlError {
     pub path: Option<Vec<Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extensions: Option<Value>,
+    /// A code beside `message` rather than in `extensions`: Prisma-1-era servers put a number
+    /// there (3039: no record for a where-unique lookup).
+    #[serde(default, rename = "code", skip_serializing_if = "Option::is_none")]
+    pub top_level_code: Option<Value>,
 }
 
 impl GraphqlError {
@@ -182,13 +186,34 @@ impl Error {
                 continue;
             }
             redact_in(&mut self.message, value);
-            if let Some(body) = self.details.error_body.as_mut() {
+            let details = self.details.as_mut();
+            if let Some(body) = details.error_body.as_mut() {
                 redact_in(&mut body.message, value);
+                redact_option(&mut body.path, value);
+                redact_option(&mut body.operation_name, value);
+                body.props.iter_mut().for_each(|v| redact_value(v, value));
             }
-            if let Some(errors) = self.details.graphql_errors.as_mut() {
-                for error in errors {
-                    redact_in(&mut error.message, value);
-                }
+            // Every string a server sent back, wherever it sits: an echoed unique value can be
+            // in a message, a path, an extension or partial data.
+            for error in details.graphql_errors.iter_mut().flatten() {
+                redact_in(&mut error.message, value);
+                error
+                    .path
+                    .iter_mut()
+                    .flatten()
+                    .for_each(|v| redact_value(v, value));
+                error
+                    .extensions
+                    .iter_mut()
+                    .for_each(|v| redact_value(v, value));
+                error
+                    .top_level_code
+                    .iter_mut()
+                    .for_each(|v| redact_value(v, value));
+            }
+            redact_option(&mut details.data, value);
+            for task in &mut details.failed_tasks {
+                redact_option(&mut task.error_message, value);
             }
         }
         self
@@ -198,6 +223,30 @@ impl Error {
 fn redact_in(text: &mut String, secret: &str) {
     if text.contains(secret) {
         *text = text.replace(secret, "[REDACTED]");
+    }
+}
+
+fn redact_option(text: &mut Option<String>, secret: &str) {
+    if let Some(text) = text.as_mut() {
+        redact_in(text, secret);
+    }
+}
+
+fn redact_value(value: &mut Value, secret: &str) {
+    match value {
+        Value::String(text) => redact_in(text, secret),
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, secret)),
+        Value::Object(fields) => {
+            // A key that is the secret cannot be renamed in place: rebuild the map.
+            if fields.keys().any(|k| k.contains(secret)) {
+                *fields = std::mem::take(fields)
+                    .into_iter()
+                    .map(|(k, v)| (k.replace(secret, "[REDACTED]"), v))
+                    .collect();
+            }
+            fields.values_mut().for_each(|v| redact_value(v, secret));
+        }
+        _ => {}
     }
 }
 
@@ -234,9 +283,13 @@ mod tests {
         });
         error.details.graphql_errors = Some(vec![GraphqlError {
             message: "no key-canary-123".into(),
-            path: None,
-            extensions: None,
+            path: Some(vec![serde_json::json!("key-canary-123")]),
+            extensions: Some(
+                serde_json::json!({"where": {"key": "key-canary-123"}, "key-canary-123": 1}),
+            ),
+            top_level_code: Some(serde_json::json!(3039)),
         }]);
+        error.details.data = Some(r#"{"deleteApiKey":"key-canary-123"}"#.into());
         let error = error.redact(&[&secret]);
         let printed = format!("{error:?}");
         assert!(!printed.contains("key-canary-123"), "{printed}");

@@ -123,8 +123,9 @@ pub fn mfa_error(operation: &str, server_message: &str, response: &HttpResponse<
         .with_operation(operation)
 }
 
-/// The error for a GraphQL answer with `errors`: authentication codes keep their meaning,
-/// everything else is `GRAPHQL`; both carry the errors and any partial data.
+/// The error for a GraphQL answer with `errors`: authentication codes keep their meaning (an
+/// `extensions.code`, else the HTTP status: servers report a bad credential either way), and
+/// everything else is `GRAPHQL` with the server's message; all carry the errors and any data.
 pub fn graphql_error(
     operation: &str,
     response: &HttpResponse<'_>,
@@ -138,6 +139,8 @@ pub fn graphql_error(
         "UNAUTHENTICATED" => ErrorCode::Unauthorized,
         "FORBIDDEN" => ErrorCode::Forbidden,
         _ if looks_like_mfa(first_code) || looks_like_mfa(first_message) => ErrorCode::MfaRequired,
+        "" if response.status == 401 => ErrorCode::Unauthorized,
+        "" if response.status == 403 => ErrorCode::Forbidden,
         _ => ErrorCode::Graphql,
     };
     let message = match (code, errors.len()) {
@@ -267,6 +270,7 @@ mod tests {
             message: message.into(),
             path: None,
             extensions: Some(serde_json::json!({ "code": code })),
+            top_level_code: None,
         };
         let cases = [
             ("UNAUTHENTICATED", "no credential", ErrorCode::Unauthorized),
