@@ -63,6 +63,8 @@ export interface GraphqlError {
   message: string;
   path?: Array<string | number>;
   extensions?: { code?: string; [key: string]: unknown };
+  /** A code beside the message instead of in `extensions`: Prisma-1-era servers send a number (3039: no such record). */
+  code?: unknown;
 }
 
 export interface FailedTask {

@@ -31,7 +31,15 @@ impl Client {
             options,
             auth_config_id.as_deref(),
         )?;
-        let token = v2::parse_login(&self.send_envelope(&request, call).await?)?;
+        let token = match v2::parse_login(&self.send_envelope(&request, call).await?) {
+            Ok(token) => token,
+            Err(error) if v2::wants_directory_hint(options, &error) => {
+                // Best effort: the hint never replaces the login's own error.
+                let strategies = self.authn_strategies(call).await.unwrap_or_default();
+                return Err(v2::directory_hint(error, &strategies));
+            }
+            Err(error) => return Err(error),
+        };
         self.set_credential(Credential::Token(token));
         Ok(())
     }

@@ -66,9 +66,9 @@ impl Endpoint {
                 "path must not contain . or .. segments",
             ));
         }
-        Ok(Self {
-            base: format!("{scheme}://{}{path}", authority.to_ascii_lowercase()),
-        })
+        let base = format!("{scheme}://{}{path}", authority.to_ascii_lowercase());
+        refuse_api_suffix(&base, path)?;
+        Ok(Self { base })
     }
 
     /// The endpoint as given, normalised (lowercase scheme and host, no trailing slash).
@@ -85,6 +85,26 @@ impl Endpoint {
     pub fn v2_url(&self, operation: &str) -> String {
         format!("{}/v2/api/{operation}", self.base)
     }
+}
+
+/// The official SDKs configure `http://TOWER/v2/api`, so users paste that. It is refused rather
+/// than trimmed: the client appends `/api` and `/v2/api` itself, and a path is where credentials
+/// go, so it is never rewritten behind the user's back; the message says what to write instead.
+fn refuse_api_suffix(base: &str, path: &str) -> Result<()> {
+    let lower = path.to_ascii_lowercase();
+    let Some(suffix) = ["/v2/api", "/api"]
+        .into_iter()
+        .find(|suffix| lower.ends_with(suffix))
+    else {
+        return Ok(());
+    };
+    let root = &base[..base.len() - suffix.len()];
+    Err(Error::invalid_argument(
+        FIELD,
+        format!(
+            "ends in {suffix:?}, an API path (the official SDKs' base URL); this client adds /api and /v2/api itself: write the CloudTower address without it, {root:?}"
+        ),
+    ))
 }
 
 fn validate_authority(authority: &str) -> Result<()> {
@@ -190,6 +210,62 @@ mod tests {
                 "{input}: {}",
                 error.message
             );
+        }
+    }
+
+    #[test]
+    fn api_paths_are_refused_with_the_address_to_write_instead() {
+        for (input, suffix, root) in [
+            (
+                "http://tower.example/v2/api",
+                "/v2/api",
+                "http://tower.example",
+            ),
+            (
+                "http://tower.example/v2/api/",
+                "/v2/api",
+                "http://tower.example",
+            ),
+            ("https://tower.example/api", "/api", "https://tower.example"),
+            (
+                "https://tower.example/api/",
+                "/api",
+                "https://tower.example",
+            ),
+            (
+                "https://gw.example/tower/v2/api",
+                "/v2/api",
+                "https://gw.example/tower",
+            ),
+            (
+                "https://gw.example/tower/api/",
+                "/api",
+                "https://gw.example/tower",
+            ),
+            (
+                "https://Tower.example:8443/V2/API",
+                "/v2/api",
+                "https://tower.example:8443",
+            ),
+        ] {
+            let error = Endpoint::parse(input).expect_err(input);
+            assert_eq!(error.code, ErrorCode::InvalidArgument, "{input}");
+            assert!(
+                error
+                    .message
+                    .starts_with(&format!("endpoint: ends in {suffix:?}"))
+                    && error.message.ends_with(&format!("{root:?}")),
+                "{input}: {}",
+                error.message
+            );
+        }
+        // Prefixes that merely contain "api" are fine.
+        for input in [
+            "https://gw.example/apis",
+            "https://gw.example/api/tower",
+            "https://gw.example/myapi",
+        ] {
+            assert!(Endpoint::parse(input).is_ok(), "{input}");
         }
     }
 

@@ -130,7 +130,9 @@ impl ErrorBody {
     }
 }
 
-/// One entry of a GraphQL `errors` array, kept as the server sent it.
+/// One entry of a GraphQL `errors` array, kept as the server sent it (its `message`, maybe
+/// `path` and `extensions`, and whatever else: Prisma-1-era servers put a numeric `code` beside
+/// the message).
 #[derive(Clone, Debug, PartialEq)]
 pub struct GraphqlError(pub Json);
 
@@ -142,6 +144,11 @@ impl GraphqlError {
     /// `extensions.code`, the machine-readable part servers put on GraphQL errors.
     pub fn code(&self) -> Option<&str> {
         self.0.get("extensions").get("code").as_str()
+    }
+
+    /// A numeric `code` beside `message` (Prisma 1: 3039, no record for a where-unique lookup).
+    pub fn top_level_code(&self) -> Option<f64> {
+        self.0.get("code").as_f64()
     }
 }
 
@@ -342,7 +349,7 @@ mod tests {
         );
         error.details.graphql_errors = Some(vec![GraphqlError(
             crate::core::json::parse(
-                r#"{"message":"no key-canary-123","path":["k","key-canary-123"],"extensions":{"key":"key-canary-123"}}"#,
+                r#"{"message":"no key-canary-123","path":["k","key-canary-123"],"extensions":{"where":{"key":"key-canary-123"},"key-canary-123":1},"code":3039}"#,
             )
             .unwrap(),
         )]);

@@ -49,9 +49,11 @@ pub const LOGOUT: Document = Document {
     is_query: false,
 };
 
+/// `my: My!` with `type My { user: User! }`: the shape of the only public CloudTower schema, and
+/// the fields CloudTower's own UI asks for (a subset: nothing it does not show).
 pub const MY: Document = Document {
     operation_name: "my",
-    text: "query my { my { id username name source roles { id name preset } } }",
+    text: "query my { my { user { id username name source roles { id name preset } } } }",
     is_query: true,
 };
 
@@ -248,8 +250,9 @@ pub fn parse_create_api_key(response: &HttpResponse) -> Result<ApiKey> {
     parse_field(CREATE_API_KEY, "createApiKey", response, ApiKey::read)
 }
 
-/// A missing key (`NOT_FOUND`, or `deleteApiKey: null`) means it is already gone: the caller
-/// wanted it revoked, and it is.
+/// A missing key means it is already gone: the caller wanted it revoked, and it is. Servers say
+/// "missing" in three shapes (see `says_missing`); anything else is an error. The caller
+/// redacts the key from any error (the older shape echoes it).
 pub fn parse_delete_api_key(response: &HttpResponse) -> Result<DeleteApiKeyResult> {
     parse_deletion(DELETE_API_KEY, response)
 }
@@ -258,15 +261,29 @@ pub fn parse_delete_api_key_by_id(response: &HttpResponse) -> Result<DeleteApiKe
     parse_deletion(DELETE_API_KEY_BY_ID, response)
 }
 
+/// Prisma 1's error for a where-unique lookup that found nothing (`NodeNotFoundForWhereError`):
+/// "No Node for the model ApiKey with value <v> for <field> found", with this numeric top-level
+/// `code`. CloudTower's schema builder generated Prisma-1-style deletes, so an older server can
+/// answer this; code and wording together name exactly "no such key", nothing else.
+const PRISMA_NODE_NOT_FOUND: f64 = 3039.0;
+
+/// Whether an error says the key to delete does not exist: `extensions.code: "NOT_FOUND"`, or
+/// Prisma 1's code 3039 with its wording for the ApiKey model. A message alone (or a code alone)
+/// is not enough: guessing "gone" wrongly would report a live key as revoked.
+fn says_missing(error: &GraphqlError) -> bool {
+    if error.code() == Some("NOT_FOUND") {
+        return true;
+    }
+    let message = error.message();
+    error.top_level_code() == Some(PRISMA_NODE_NOT_FOUND)
+        && message.starts_with("No Node for the model ApiKey with value ")
+        && message.ends_with(" found")
+}
+
 fn parse_deletion(document: Document, response: &HttpResponse) -> Result<DeleteApiKeyResult> {
     let operation = document.operation_name;
     let envelope = read_envelope(operation, response)?;
-    let all_not_found = !envelope.errors.is_empty()
-        && envelope
-            .errors
-            .iter()
-            .all(|e| e.code() == Some("NOT_FOUND"));
-    if all_not_found {
+    if !envelope.errors.is_empty() && envelope.errors.iter().all(says_missing) {
         return Ok(DeleteApiKeyResult {
             id: None,
             already_revoked: true,
@@ -315,16 +332,29 @@ pub fn parse_list_api_keys(response: &HttpResponse) -> Result<Vec<ApiKeyRecord>>
 }
 
 pub fn parse_my(response: &HttpResponse) -> Result<User> {
-    parse_field(MY, "my", response, User::read)
+    parse_field(MY, "my", response, |my| {
+        User::read(my.object()?.field("user"))
+    })
 }
 
-pub fn parse_logout(response: &HttpResponse) -> Result<bool> {
-    parse_field(LOGOUT, "logout", response, |value| {
-        value
-            .value
-            .as_bool()
-            .ok_or_else(|| format!("{} is not a boolean", value.path()))
-    })
+/// The evidence says `logout: String!` (what the string holds is not documented); older or
+/// other servers answer a boolean. Any scalar is a success except `false`, which can only mean
+/// the session was not ended.
+pub fn parse_logout(response: &HttpResponse) -> Result<()> {
+    let ended = parse_field(LOGOUT, "logout", response, |logout| match logout.value {
+        Json::Array(_) | Json::Object(_) => Err(format!("{} is not a scalar", logout.path())),
+        value => Ok(value.as_bool() != Some(false)),
+    })?;
+    if ended {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorCode::Graphql,
+        "logout: the server answered false: the session may still be valid",
+    )
+    .with_status(response.status)
+    .with_request_id(response.request_id.clone())
+    .with_operation(LOGOUT.operation_name))
 }
 
 pub fn parse_authn_strategies(response: &HttpResponse) -> Result<Vec<AuthnStrategy>> {
@@ -466,6 +496,141 @@ mod tests {
         ))
         .unwrap_err();
         assert_eq!(forbidden.code, ErrorCode::Forbidden);
+    }
+
+    #[test]
+    fn a_missing_key_is_already_revoked_in_every_shape_servers_use() {
+        let gone = DeleteApiKeyResult {
+            id: None,
+            already_revoked: true,
+        };
+        for body in [
+            r#"{"data":{"deleteApiKey":null}}"#,
+            r#"{"data":{"deleteApiKey":null},"errors":[{"message":"No ApiKey found","extensions":{"code":"NOT_FOUND"}}]}"#,
+            r#"{"data":null,"errors":[{"message":"No Node for the model ApiKey with value key-canary-1 for key found","code":3039}]}"#,
+            r#"{"errors":[{"message":"No Node for the model ApiKey with value k1 for id found","code":3039,"requestId":"x"}]}"#,
+        ] {
+            assert_eq!(parse_delete_api_key(&ok(body)).unwrap(), gone, "{body}");
+        }
+    }
+
+    #[test]
+    fn a_delete_error_that_does_not_clearly_say_missing_is_a_graphql_error_without_the_key() {
+        for body in [
+            // The wording without Prisma's code, the code with other wording, another model.
+            r#"{"errors":[{"message":"No Node for the model ApiKey with value key-canary-1 for key found"}]}"#,
+            r#"{"errors":[{"message":"key-canary-1 is locked","code":3039}]}"#,
+            r#"{"errors":[{"message":"No Node for the model User with value key-canary-1 for key found","code":3039}]}"#,
+            r#"{"errors":[{"message":"No Node for the model ApiKey with value key-canary-1 for key found","code":"3039"}]}"#,
+            r#"{"data":{"deleteApiKey":null},"errors":[{"message":"key-canary-1: database unavailable","path":["deleteApiKey","key-canary-1"],"extensions":{"code":"INTERNAL_SERVER_ERROR","key":"key-canary-1"}}]}"#,
+        ] {
+            let error = parse_delete_api_key(&ok(body))
+                .unwrap_err()
+                .redact(&[&Secret::new("key-canary-1")]);
+            assert_eq!(error.code, ErrorCode::Graphql, "{body}");
+            assert!(error.message.contains("[REDACTED]"), "{}", error.message);
+            let printed = format!("{error:?}");
+            assert!(!printed.contains("key-canary-1"), "{printed}");
+        }
+    }
+
+    #[test]
+    fn current_user_reads_my_user() {
+        assert!(MY
+            .text
+            .contains("my { user { id username name source roles"));
+        let user = parse_my(&ok(
+            r#"{"data":{"my":{"user":{"id":"u1","username":"admin","name":"Admin","source":"LOCAL","roles":[{"id":"r1","name":"Administrator","preset":"ADMIN"}]}}}}"#,
+        ))
+        .unwrap();
+        assert_eq!((user.id.as_str(), user.roles.len()), ("u1", 1));
+        // The shape this client once assumed is not silently accepted.
+        let flat = parse_my(&ok(
+            r#"{"data":{"my":{"id":"u1","username":"admin","name":"Admin","source":"LOCAL","roles":[]}}}"#,
+        ))
+        .unwrap_err();
+        assert_eq!(flat.code, ErrorCode::Decode);
+    }
+
+    #[test]
+    fn logout_accepts_any_scalar_but_false() {
+        for body in [
+            r#"{"data":{"logout":"ok"}}"#,
+            r#"{"data":{"logout":""}}"#,
+            r#"{"data":{"logout":true}}"#,
+            r#"{"data":{"logout":1}}"#,
+            r#"{"data":{"logout":null}}"#,
+        ] {
+            assert!(parse_logout(&ok(body)).is_ok(), "{body}");
+        }
+        assert_eq!(
+            parse_logout(&ok(r#"{"data":{"logout":false}}"#))
+                .unwrap_err()
+                .code,
+            ErrorCode::Graphql
+        );
+        assert_eq!(
+            parse_logout(&ok(r#"{"data":{"logout":{"ok":true}}}"#))
+                .unwrap_err()
+                .code,
+            ErrorCode::Decode
+        );
+    }
+
+    #[test]
+    fn bad_credentials_on_graphql_in_every_shape() {
+        let answer = HttpResponse::from_text;
+        let cases = [
+            (
+                200,
+                r#"{"data":null,"errors":[{"message":"Invalid credential","extensions":{"code":"UNAUTHENTICATED"}}]}"#,
+                ErrorCode::Unauthorized,
+            ),
+            (
+                401,
+                r#"{"message":"Invalid credential","status":401,"path":"/api"}"#,
+                ErrorCode::Unauthorized,
+            ),
+            (
+                401,
+                r#"{"errors":[{"message":"Invalid credential"}]}"#,
+                ErrorCode::Unauthorized,
+            ),
+            (401, "", ErrorCode::Unauthorized),
+            (
+                200,
+                r#"{"data":null,"errors":[{"message":"Permission denied","extensions":{"code":"FORBIDDEN"}}]}"#,
+                ErrorCode::Forbidden,
+            ),
+            (
+                403,
+                r#"{"message":"Permission denied","status":403,"path":"/api"}"#,
+                ErrorCode::Forbidden,
+            ),
+            (
+                403,
+                r#"{"errors":[{"message":"Permission denied"}]}"#,
+                ErrorCode::Forbidden,
+            ),
+            // A message alone is ambiguous: a GRAPHQL error carrying it, never a success.
+            (
+                200,
+                r#"{"data":null,"errors":[{"message":"Invalid credential"}]}"#,
+                ErrorCode::Graphql,
+            ),
+        ];
+        for (status, body, code) in cases {
+            let error = parse_my(&answer(status, body)).unwrap_err();
+            assert_eq!(error.code, code, "{status} {body}");
+            if !body.is_empty() {
+                assert!(
+                    error.message.starts_with("Invalid credential")
+                        || error.message.starts_with("Permission denied"),
+                    "{}",
+                    error.message
+                );
+            }
+        }
     }
 
     #[test]

@@ -125,8 +125,9 @@ pub fn mfa_error(operation: &str, server_message: &str, response: &HttpResponse)
         .with_operation(operation)
 }
 
-/// The error for a GraphQL answer with `errors`: authentication codes keep their meaning,
-/// everything else is `GRAPHQL`; both carry the errors and any partial data.
+/// The error for a GraphQL answer with `errors`: authentication codes keep their meaning (an
+/// `extensions.code`, else the HTTP status: servers report a bad credential either way), and
+/// everything else is `GRAPHQL` with the server's message; all carry the errors and any data.
 pub fn graphql_error(
     operation: &str,
     response: &HttpResponse,
@@ -140,6 +141,8 @@ pub fn graphql_error(
         "UNAUTHENTICATED" => ErrorCode::Unauthorized,
         "FORBIDDEN" => ErrorCode::Forbidden,
         _ if looks_like_mfa(first_code) || looks_like_mfa(first_message) => ErrorCode::MfaRequired,
+        "" if response.status == 401 => ErrorCode::Unauthorized,
+        "" if response.status == 403 => ErrorCode::Forbidden,
         _ => ErrorCode::Graphql,
     };
     let message = match (code, errors.len()) {

@@ -95,7 +95,7 @@ pub struct Round {
     /// Tasks that ended (either way), of `total`.
     pub ended: usize,
     pub total: usize,
-    /// Mean progress over all tasks, ended ones counting 1.
+    /// Mean progress over all tasks, 0 to 1, ended ones counting 1 and running ones less.
     pub progress: f64,
 }
 
@@ -114,7 +114,13 @@ pub enum Outcome {
 pub struct Waiter {
     ids: Vec<String>,
     missing_rounds: Vec<u32>,
+    /// The scale of `progress` is undocumented: servers send 0–1 or 0–100. Once a running task
+    /// reports more than 1, the server counts in percent for the rest of the wait.
+    percent: bool,
 }
+
+/// A running task is never reported as complete, whatever its `progress` says.
+const MAX_RUNNING_PROGRESS: f64 = 0.99;
 
 impl Waiter {
     pub fn new(ids: Vec<String>) -> Self {
@@ -122,6 +128,7 @@ impl Waiter {
         Self {
             ids,
             missing_rounds,
+            percent: false,
         }
     }
 
@@ -142,6 +149,10 @@ impl Waiter {
             )
             .with_operation("get-tasks")
         })?;
+        self.percent |= tasks
+            .iter()
+            .any(|task| !task.ended() && task.progress.is_some_and(|p| p > 1.0));
+        let scale = if self.percent { 100.0 } else { 1.0 };
         let mut ended = 0;
         let mut progress = 0.0;
         let mut failed = Vec::new();
@@ -153,7 +164,7 @@ impl Waiter {
                     progress += if task.ended() {
                         1.0
                     } else {
-                        task.progress.unwrap_or(0.0).clamp(0.0, 1.0)
+                        (task.progress.unwrap_or(0.0) / scale).clamp(0.0, MAX_RUNNING_PROGRESS)
                     };
                     if task.ended() {
                         ended += 1;
@@ -318,6 +329,27 @@ mod tests {
             round(Outcome::Succeeded, 2, 2, 1.0),
             "the last round reports full progress too"
         );
+    }
+
+    #[test]
+    fn progress_is_read_on_either_scale() {
+        let mut fraction = Waiter::new(vec!["a".into()]);
+        let body = |p: &str| format!(r#"[{{"id":"a","status":"EXECUTING","progress":{p}}}]"#);
+        assert_eq!(fraction.assess(&j(&body("0.4"))).unwrap().progress, 0.4);
+        assert_eq!(fraction.assess(&j(&body("1"))).unwrap().progress, 0.99);
+        let mut percent = Waiter::new(vec!["a".into(), "b".into()]);
+        let round = percent
+            .assess(&j(r#"[{"id":"a","status":"EXECUTING","progress":40},{"id":"b","status":"EXECUTING","progress":1}]"#))
+            .unwrap();
+        assert!((round.progress - 0.205).abs() < 1e-9, "{}", round.progress);
+        // Once percent, always percent: a later 1 is 1 %, not done.
+        let round = percent
+            .assess(&j(r#"[{"id":"a","status":"EXECUTING","progress":1},{"id":"b","status":"SUCCESSED","progress":100}]"#))
+            .unwrap();
+        assert!((round.progress - 0.505).abs() < 1e-9, "{}", round.progress);
+        let mut odd = Waiter::new(vec!["a".into()]);
+        assert_eq!(odd.assess(&j(&body("-3"))).unwrap().progress, 0.0);
+        assert_eq!(odd.assess(&j(&body("1e308"))).unwrap().progress, 0.99);
     }
 
     #[test]

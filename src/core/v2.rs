@@ -168,6 +168,26 @@ pub fn parse_login(response: &HttpResponse) -> Result<Secret> {
     Err(error)
 }
 
+/// Whether a refused login should be followed by a look at `authnStrategies` for the hint of
+/// `directory_hint`: a wrong password of a user who gave no `source`.
+pub fn wants_directory_hint(options: &LoginOptions, error: &Error) -> bool {
+    options.source.is_none() && error.code == ErrorCode::Unauthorized
+}
+
+/// A directory user who forgets `source` is told only "incorrect username or password" (the
+/// server looked for a local user): when the server lists an LDAP strategy, say so.
+pub fn directory_hint(mut error: Error, strategies: &[AuthnStrategy]) -> Error {
+    let directory = strategies
+        .iter()
+        .any(|s| s.kind.to_ascii_uppercase().contains("LDAP"));
+    if directory {
+        error.message.push_str(
+            " (this CloudTower also authenticates users from an LDAP directory: a directory user must log in with source \"LDAP\", CLI --source LDAP)",
+        );
+    }
+    error
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,6 +331,58 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_login_without_source_hints_at_ldap_when_a_directory_is_listed() {
+        let refused = parse_login(&answer(
+            400,
+            r#"{"message":"Incorrect username or password","status":400,"path":"/v2/api/login"}"#,
+        ))
+        .unwrap_err();
+        assert!(wants_directory_hint(&login_options(None), &refused));
+        assert!(!wants_directory_hint(
+            &login_options(Some(UserSource::Local)),
+            &refused
+        ));
+        let ldap = AuthnStrategy {
+            id: "s1".into(),
+            kind: "LDAP".into(),
+        };
+        let oidc = AuthnStrategy {
+            id: "s2".into(),
+            kind: "OIDC".into(),
+        };
+        let hinted = directory_hint(refused.clone(), &[oidc.clone(), ldap]);
+        assert!(
+            hinted
+                .message
+                .starts_with("Incorrect username or password (")
+                && hinted.message.contains("source \"LDAP\""),
+            "{}",
+            hinted.message
+        );
+        assert_eq!((hinted.code, hinted.status), (ErrorCode::Unauthorized, 400));
+        assert_eq!(directory_hint(refused.clone(), &[oidc]), refused);
+        assert_eq!(directory_hint(refused.clone(), &[]), refused);
+    }
+
+    #[test]
+    fn v2_bad_credentials_in_every_shape() {
+        let key = Secret::new("key-canary-99");
+        for body in [
+            r#"{"message":"Invalid credential","status":401,"path":"/v2/api/get-vms"}"#,
+            "",
+            "Unauthorized: key-canary-99 is not valid",
+        ] {
+            let error = error_from_status("get-vms", &answer(401, body)).redact(&[&key]);
+            assert_eq!(
+                (error.code, error.status),
+                (ErrorCode::Unauthorized, 401),
+                "{body}"
+            );
+            assert!(!format!("{error:?}").contains("key-canary-99"));
+        }
+    }
+
+    #[test]
     fn login_answers_in_every_shape() {
         let token =
             parse_login(&answer(200, r#"{"task_id":null,"data":{"token":"tok-1"}}"#)).unwrap();
@@ -338,6 +410,22 @@ mod tests {
             (ErrorCode::Unauthorized, "Incorrect username or password")
         );
         assert_eq!(wrong.request_id.as_deref(), Some("rid"));
+        // The third shape: an error with a message and no code.
+        for (status, body) in [
+            (
+                400,
+                r#"{"message":"Two-factor authentication is enabled for this user","status":400,"path":"/v2/api/login"}"#,
+            ),
+            (
+                403,
+                r#"{"message":"请输入验证码","status":403,"path":"/v2/api/login"}"#,
+            ),
+            (401, "Two-factor authentication required"),
+        ] {
+            let mfa = parse_login(&answer(status, body)).unwrap_err();
+            assert_eq!(mfa.code, ErrorCode::MfaRequired, "{body}");
+            assert!(mfa.message.contains("API key"), "{}", mfa.message);
+        }
         let down = parse_login(&answer(503, "<html>unavailable</html>")).unwrap_err();
         assert_eq!(down.code, ErrorCode::Http);
         let odd = parse_login(&answer(200, r#"{"data":{"session":"tok-secret"}}"#)).unwrap_err();

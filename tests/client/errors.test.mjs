@@ -87,16 +87,16 @@ test("UNAUTHORIZED, FORBIDDEN, NOT_FOUND with the server's ErrorBody", async (t)
 test("GRAPHQL: errors come with graphqlErrors, and partial data rides along", async (t) => {
   const sim = await simulator(t);
   const client = await loggedIn(CloudTowerClient, sim);
-  const invalid = await rejectionOf(client.graphql("{ my { id nope } }"));
+  const invalid = await rejectionOf(client.graphql("{ my { user { id nope } } }"));
   assertShape(invalid, "GRAPHQL", 200);
   assert.equal(invalid.graphqlErrors[0].extensions.code, "GRAPHQL_VALIDATION_FAILED");
   const missing = await rejectionOf(client.graphql("query q($n: String!) { apiKeys(where: { name: $n }) { id } }", {}));
   assert.equal(missing.code, "GRAPHQL");
   sim.faults.add({ path: "/api", kind: "graphql-partial" });
-  const partial = await rejectionOf(client.graphql("{ my { id username } authnStrategies { id } }"));
+  const partial = await rejectionOf(client.graphql("{ my { user { id username } } authnStrategies { id } }"));
   assert.equal(partial.code, "GRAPHQL");
   assert.ok(partial.data && typeof partial.data === "object", "partial data is kept");
-  assert.deepEqual(await client.graphql("{ my { username } }"), { my: { username: "admin" } });
+  assert.deepEqual(await client.graphql("{ my { user { username } } }"), { my: { user: { username: "admin" } } });
 });
 
 test("DECODE: truncated, non-JSON and wrongly shaped answers", async (t) => {

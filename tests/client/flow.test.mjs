@@ -192,11 +192,25 @@ for (const mfaShape of ["challenge", "error"]) {
 }
 
 test("a wrong password is UNAUTHORIZED with the server's message", async (t) => {
-  const sim = await simulator(t);
+  const sim = await simulator(t, { authnStrategies: [] });
   const error = await rejectionOf(new CloudTowerClient({ endpoint: sim.url }).login({ username: "admin", password: "wrong-password" }));
   assert.equal(error.code, "UNAUTHORIZED");
   assert.equal(error.message, "Incorrect username or password");
   assert.equal(error.status, 400);
+});
+
+test("an LDAP user who forgets source is told that directory users need it, when the server lists a directory", async (t) => {
+  const sim = await simulator(t);
+  const { username, password } = sim.state.accounts.ldap;
+  const client = new CloudTowerClient({ endpoint: sim.url });
+  const error = await rejectionOf(client.login({ username, password }));
+  assert.equal(error.code, "UNAUTHORIZED");
+  assert.match(error.message, /^Incorrect username or password \(.*LDAP directory.*source "LDAP", CLI --source LDAP\)$/);
+  assert.ok(!error.message.includes(password));
+  const local = await rejectionOf(client.login({ username, password, source: "LOCAL" }));
+  assert.equal(local.message, "Incorrect username or password", "an explicit source gets no hint");
+  await client.login({ username, password, source: "LDAP" });
+  assert.equal(client.authKind, "token");
 });
 
 test("logout ends the session on the server and forgets the token", async (t) => {

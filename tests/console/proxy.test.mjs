@@ -154,8 +154,8 @@ test("https upstream: accepted with ca (file or PEM text) and with insecure; Aut
       assert.equal((await vms.json()).length, 3);
       const requestId = vms.headers.get("x-tower-request-id");
       assert.equal(sim.state.requests.at(-1).requestId, requestId, "the simulator's request id reaches the browser");
-      const graphql = await post(`${server.url}/api`, { query: "{ my { username } }" }, { authorization: token });
-      assert.deepEqual(await graphql.json(), { data: { my: { username: "admin" } } });
+      const graphql = await post(`${server.url}/api`, { query: "{ my { user { username } } }" }, { authorization: token });
+      assert.deepEqual(await graphql.json(), { data: { my: { user: { username: "admin" } } } });
       const bad = await post(`${server.url}/v2/api/get-vms`, {}, { authorization: "not-a-real-credential-123" });
       assert.equal(bad.status, 401);
       const log = lines.join("\n");

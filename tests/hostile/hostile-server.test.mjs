@@ -61,7 +61,7 @@ test("hang → TIMEOUT within a small per-call timeoutMs, then the client works"
 
 test("hang on a GraphQL read → TIMEOUT, then the client works", async () => {
   sim.faults.add({ path: "/api", kind: "hang" });
-  const error = await rejectionOf(client.graphql("{ my { id } }", null, { timeoutMs: 120 }));
+  const error = await rejectionOf(client.graphql("{ my { user { id } } }", null, { timeoutMs: 120 }));
   assertError(error, "TIMEOUT", 0);
   await stillWorks("after GraphQL hang");
 });
@@ -127,7 +127,7 @@ test("HTTP 200 with JSON of the wrong shape → DECODE (listing, count, version,
 
 test("GraphQL errors beside partial data → GRAPHQL with the data and the errors", async () => {
   sim.faults.add({ path: "/api", kind: "graphql-partial", field: "my" });
-  const error = await rejectionOf(client.graphql("query both { my { id username } authnStrategies { id type } }"));
+  const error = await rejectionOf(client.graphql("query both { my { user { id username } } authnStrategies { id type } }"));
   assertError(error, "GRAPHQL", 200);
   assert.equal(error.data.my, null);
   assert.ok(Array.isArray(error.data.authnStrategies) && error.data.authnStrategies.length > 0, "the partial data is kept");

@@ -233,7 +233,7 @@ test("the full key flow shows no secret except the issued key in its own result"
   let n = 0;
   for await (const vm of paginator) n += vm.id ? 1 : 0;
   assert.equal(n, 12);
-  seen.see("graphql()", await keyed.graphql("query me { my { id username } }"));
+  seen.see("graphql()", await keyed.graphql("query me { my { user { id username } } }"));
   seen.see("listApiKeys()", await admin.listApiKeys());
 
   const withToken = client({ token });

@@ -59,8 +59,9 @@ export class Auth {
   }
 
   /**
-   * LoginInput → { token } or, for a 2FA user in "challenge" shape, { mfa_meta }.
-   * Throws SimError: 400 wrong credentials / lockout / missing auth_config_id, 403 MFA_REQUIRED.
+   * LoginInput → { token } or, for a 2FA user in "challenge" shape (off-spec), { mfa_meta }.
+   * Throws SimError: 400 wrong credentials / lockout / missing auth_config_id; 403 for a 2FA user
+   * in "error" (code MFA_REQUIRED) and "message" (no code) shapes.
    */
   login({ username, password, source, auth_config_id: authConfigId, mfa_type: mfaType }) {
     source ??= "LOCAL";
@@ -77,6 +78,7 @@ export class Auth {
     this.#failures.delete(username);
     if (user.mfa) {
       if (this.mfaShape === "error") throw new SimError(403, "mfaRequired", {}, { code: "MFA_REQUIRED" });
+      if (this.mfaShape === "message") throw new SimError(403, "mfaRequired", {}, { code: null });
       const type = mfaType ?? "Mail";
       return { mfa_meta: { type, recipient: MFA_RECIPIENTS[type](user), valid: MFA_VALID_SECONDS } };
     }
@@ -125,7 +127,6 @@ export class Auth {
   /** Ends the session of a token; an API key is left alone (it is revoked by deleteApiKey). */
   logout(credential) {
     if (credential.kind === "token") this.#tokens.delete(credential.secret);
-    return true;
   }
 
   /** Issues a key with the issuing user's roles; returns { record, secret }. */

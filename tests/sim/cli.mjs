@@ -5,7 +5,13 @@
 //   node tests/sim/cli.mjs --port 0 --vms 10000 --seed 1
 
 import { parseArgs } from "node:util";
-import { DEFAULTS, resolveOptions } from "./options.mjs";
+import { DEFAULTS, DIALECTS, resolveOptions } from "./options.mjs";
+
+// One string flag per guessed behaviour (apiKeysQuery keeps its --no-api-keys-query switch).
+const DIALECT_FLAGS = Object.fromEntries(Object.keys(DIALECTS).filter((name) => name !== "apiKeysQuery")
+  .map((name) => [name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), name]));
+const dialectHelp = Object.entries(DIALECT_FLAGS)
+  .map(([flag, name]) => `  --${flag} ${DIALECTS[name].join(" | ")}`).join("\n");
 
 const HELP = `CloudTower simulator (CloudTower 4.6.0 API subset: GraphQL /api and v2 /v2/api/*)
 
@@ -21,7 +27,6 @@ Usage: node tests/sim/cli.mjs [options]
   --lockout-threshold N    failed logins before a username is locked (default ${DEFAULTS.lockoutThreshold}; 0: never)
   --lockout-ms N           how long a lockout lasts (default ${DEFAULTS.lockoutMs})
   --failing-vm ID|NAME     VM whose operations end FAILED (default ${DEFAULTS.failingVm})
-  --mfa-shape SHAPE        how a 2FA login answers: challenge | error (default ${DEFAULTS.mfaShape})
   --admin-user NAME        admin username (default admin)
   --admin-password PASS    admin password (default Tower@Admin1)
   --cors                   answer CORS preflights and add CORS headers
@@ -29,6 +34,9 @@ Usage: node tests/sim/cli.mjs [options]
   --no-control             disable the /__sim/ control API
   --quiet                  no request log on stderr
   -h, --help               this help
+
+Guessed server behaviours (dialects; the first value is the default; see tests/sim/README.md):
+${dialectHelp}
 `;
 
 const INTEGER_FLAGS = {
@@ -41,7 +49,7 @@ function toOptions(values) {
     host: values.host,
     seed: values.seed,
     failingVm: values["failing-vm"],
-    mfaShape: values["mfa-shape"],
+    ...Object.fromEntries(Object.entries(DIALECT_FLAGS).map(([flag, name]) => [name, values[flag]])),
     cors: values.cors,
     apiKeysQuery: values["no-api-keys-query"] ? false : undefined,
     control: values["no-control"] ? false : undefined,
@@ -63,7 +71,8 @@ try {
     options: {
       ...Object.fromEntries(Object.keys(INTEGER_FLAGS).map((f) => [f, { type: "string" }])),
       host: { type: "string" }, seed: { type: "string" }, "failing-vm": { type: "string" },
-      "mfa-shape": { type: "string" }, "admin-user": { type: "string" }, "admin-password": { type: "string" },
+      ...Object.fromEntries(Object.keys(DIALECT_FLAGS).map((f) => [f, { type: "string" }])),
+      "admin-user": { type: "string" }, "admin-password": { type: "string" },
       cors: { type: "boolean" }, "no-api-keys-query": { type: "boolean" }, "no-control": { type: "boolean" },
       quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
     },

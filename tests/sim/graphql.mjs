@@ -1,23 +1,25 @@
 // The GraphQL endpoint (`POST /api`): the subset of CloudTower's schema the client uses, executed
 // by graphql-js so parse, validation, variable and resolver errors are the real thing. Errors
-// carry Apollo-style `extensions.code`s.
+// carry Apollo-style `extensions.code`s, except where a dialect (options.mjs, DIALECTS) says
+// otherwise. `my`, `login`, `logout` and `deleteApiKey` follow the only public CloudTower schema
+// (see README.md, "Evidenced and guessed"); tests/sim/test/schema.test.mjs keeps them so.
 
 import { buildSchema, parse, validate, execute, getOperationAST, GraphQLError, Kind } from "graphql";
 import { SimError } from "./i18n.mjs";
 import { requireUser } from "./auth.mjs";
 
-// The Rust client relies on these exact names. `apiKeys` is optional: servers without it must be
-// answered with a validation error, so the field is left out of the schema, not made to fail.
+// `apiKeys` is optional (guessed): servers without it must be answered with a validation error,
+// so the field is left out of the schema, not made to fail.
 function sdl({ apiKeysQuery }) {
   return `
 enum UserSource { AUTHN LDAP LOCAL SSO }
 enum UserRolePreset { ADMIN AUDITOR READ_ONLY ROOT USER_ADMIN VM_USER WORKLOAD_CLUSTER_USER }
 enum MfaType { Mail Sms }
 input LoginInput { username: String!, password: String!, source: UserSource!, auth_config_id: String, mfa_type: MfaType }
-type MfaMeta { type: MfaType!, recipient: String!, valid: Int! }
-type LoginResponse { token: String, mfa_meta: MfaMeta }
+type Login { token: String! }
 type UserRole { id: ID!, name: String!, preset: UserRolePreset }
 type User { id: ID!, username: String!, name: String!, source: UserSource!, roles: [UserRole!]! }
+type My { user: User! }
 type ApiKeyRole { id: ID!, preset: UserRolePreset }
 type ApiKeyUser { id: ID!, name: String! }
 type ApiKey { id: ID!, key: String, name: String!, description: String, editable: Boolean!, username: String!, roles: [ApiKeyRole!]!, user: ApiKeyUser! }
@@ -26,17 +28,31 @@ input ApiKeyWhereUniqueInput { id: ID, key: String }
 input ApiKeyWhereInput { id: ID, name: String, name_contains: String, username: String }
 type AuthnStrategy { id: ID!, type: String!, name: String! }
 type Query {
-  my: User!
+  my: My!
   ${apiKeysQuery ? "apiKeys(where: ApiKeyWhereInput): [ApiKey!]!" : ""}
   authnStrategies: [AuthnStrategy!]!
 }
 type Mutation {
-  login(data: LoginInput!): LoginResponse!
-  logout: Boolean!
+  login(data: LoginInput!): Login!
+  logout: String!
   createApiKey(data: ApiKeyCreateInput!): ApiKey!
   deleteApiKey(where: ApiKeyWhereUniqueInput!): ApiKey
 }`;
 }
+
+/**
+ * Prisma 1's "no record for this where-unique" error (code 3039), as an older generated server
+ * answers it: the message echoes the value looked up, the code is a number beside the message.
+ */
+class PrismaNodeNotFound extends Error {
+  constructor(where) {
+    const [field, value] = Object.entries(where).find(([, v]) => v != null);
+    super(`No Node for the model ApiKey with value ${value} for ${field} found`);
+  }
+}
+
+// What the logout string holds is undocumented (the schema says only String!).
+const LOGOUT_ANSWER = "OK";
 
 /** createApiKey / deleteApiKey need a password session: an API key cannot mint or revoke keys. */
 function requireToken(credential) {
@@ -49,38 +65,58 @@ function requireToken(credential) {
 const keyView = (record, secret = null) => ({ ...record, key: secret });
 const userView = ({ id, username, name, source, roles }) => ({ id, username, name, source, roles });
 
-function resolvers(auth) {
+function resolvers(auth, { missingKeyDelete }) {
   return {
-    my: (_, { credential }) => userView(requireUser(credential).user),
+    my: (_, { credential }) => ({ user: userView(requireUser(credential).user) }),
     apiKeys: ({ where }, { credential }) => auth.listApiKeys(requireUser(credential), where ?? {}).map((r) => keyView(r)),
     authnStrategies: () => auth.strategies,
     login: ({ data }) => {
-      const { token = null, mfa_meta = null } = auth.login(data);
-      return { token, mfa_meta };
+      const { token } = auth.login(data);
+      // Login.token is String!: the off-spec v2 challenge has no GraphQL form, so it is an error.
+      if (!token) throw new SimError(403, "mfaRequired", {}, { code: "MFA_REQUIRED" });
+      return { token };
     },
-    logout: (_, { credential }) => auth.logout(requireUser(credential)),
+    logout: (_, { credential }) => {
+      auth.logout(requireUser(credential));
+      return LOGOUT_ANSWER;
+    },
     createApiKey: ({ data }, { credential }) => {
       const { record, secret } = auth.createApiKey(requireToken(credential), data);
       return keyView(record, secret);
     },
     deleteApiKey: ({ where }, { credential }) => {
       const record = auth.deleteApiKey(requireToken(credential), where);
-      // Never echo the key: it is a secret even when it is wrong.
-      if (!record) throw new SimError(404, "apiKeyNotFound");
-      return keyView(record);
+      if (record) return keyView(record);
+      if (missingKeyDelete === "null") return null;
+      if (missingKeyDelete === "prisma") throw new PrismaNodeNotFound(where);
+      // Our own message never echoes the key: it is a secret even when it is wrong.
+      throw new SimError(404, "apiKeyNotFound");
     },
   };
 }
 
-/** One error entry: message (in the request's language for our own errors), locations, path, code. */
-function formatError(error, defaultCode, language) {
+/** The dialect option that governs how a credential error is reported, or null. */
+function credentialDialect(error) {
+  if (!(error instanceof SimError)) return null;
+  if (error.status === 401) return "graphqlUnauthenticated";
+  if (error.status === 403 && error.code === undefined) return "graphqlForbidden";
+  return null;
+}
+
+/**
+ * One error entry: message (in the request's language for our own errors), locations, path,
+ * and `extensions.code`, or a top-level numeric `code` (Prisma), or no code (message only).
+ */
+function formatError(error, defaultCode, language, dialect) {
   const original = error.originalError;
   const own = original instanceof SimError;
   const entry = { message: own ? original.messageIn(language) : error.message };
   if (error.locations) entry.locations = error.locations;
   if (error.path) entry.path = error.path;
+  if (original instanceof PrismaNodeNotFound) return { ...entry, code: 3039 };
   const code = own ? original.graphqlCode : error.extensions?.code ?? defaultCode;
-  entry.extensions = { ...error.extensions, code };
+  const messageOnly = code === null || dialect[credentialDialect(original)] === "message";
+  if (!messageOnly) entry.extensions = { ...error.extensions, code };
   return entry;
 }
 
@@ -105,17 +141,20 @@ export function describeGraphqlOperation(body) {
 }
 
 export class GraphqlApi {
-  constructor({ auth, apiKeysQuery }) {
-    this.schema = buildSchema(sdl({ apiKeysQuery }));
-    this.rootValue = resolvers(auth);
+  /** `dialect`: the resolved simulator options (missingKeyDelete, graphqlUnauthenticated, ...). */
+  constructor({ auth, dialect }) {
+    this.schema = buildSchema(sdl(dialect));
+    this.rootValue = resolvers(auth, dialect);
+    this.dialect = dialect;
   }
 
   /**
    * Executes a request body {query, variables?, operationName?} (already checked to be an object
-   * with a string query) → the GraphQL response object. Never throws.
+   * with a string query) → the GraphQL response object, or { httpError: SimError } when the
+   * dialect reports a credential error with an HTTP status instead. Never throws.
    */
   async run({ query, variables, operationName }, { credential, language }) {
-    const fail = (errors, code) => ({ errors: errors.map((e) => formatError(e, code, language)) });
+    const fail = (errors, code) => ({ errors: errors.map((e) => formatError(e, code, language, this.dialect)) });
     let document;
     try {
       document = parse(query);
@@ -138,6 +177,8 @@ export class GraphqlApi {
     });
     // No `data` at all: the request failed before execution, i.e. while coercing variables.
     if (!("data" in result)) return fail(result.errors, "BAD_USER_INPUT");
+    const asHttp = result.errors?.map((e) => e.originalError).find((e) => this.dialect[credentialDialect(e)] === "http");
+    if (asHttp) return { httpError: asHttp };
     return result.errors ? { ...fail(result.errors, "INTERNAL_SERVER_ERROR"), data: result.data } : { data: result.data };
   }
 }

@@ -133,8 +133,8 @@ export class SimError extends Error {
    * @param {number} status HTTP status on v2
    * @param {string} key message key (above)
    * @param {object} [params] placeholders
-   * @param {object} [options] code: ErrorBody.code and GraphQL extensions.code (default by status);
-   *   headers: extra response headers (Allow on 405)
+   * @param {object} [options] code: ErrorBody.code and GraphQL extensions.code (default by status;
+   *   null: no code anywhere, a message only); headers: extra response headers (Allow on 405)
    */
   constructor(status, key, params = {}, { code, headers } = {}) {
     super(translate(DEFAULT_LANGUAGE, key, params));
@@ -149,7 +149,9 @@ export class SimError extends Error {
     return translate(language, this.key, this.params);
   }
 
+  /** extensions.code on GraphQL, or null for a message-only error. */
   get graphqlCode() {
+    if (this.code === null) return null;
     return this.code ?? GRAPHQL_CODES[this.status] ?? "INTERNAL_SERVER_ERROR";
   }
 }

@@ -39,8 +39,8 @@ export async function startSimulator(options = {}) {
   if (!failing) throw new TypeError(`startSimulator: failingVm ${JSON.stringify(o.failingVm)} is not a VM id or name of this inventory`);
   const tasks = new Tasks({ inventory, durationMs: o.taskDurationMs, failingVmId: failing.id });
   const faults = new Faults(o.faults);
-  const graphql = new GraphqlApi({ auth, apiKeysQuery: o.apiKeysQuery });
-  const sim = createSimServer({ inventory, auth, tasks, graphql, faults }, { cors: o.cors, control: o.control, latencyMs: o.latencyMs, log: o.log });
+  const graphql = new GraphqlApi({ auth, dialect: o });
+  const sim = createSimServer({ inventory, auth, tasks, graphql, faults, dialect: o }, { cors: o.cors, control: o.control, latencyMs: o.latencyMs, log: o.log });
 
   sim.server.listen(o.port, o.host);
   await once(sim.server, "listening");

@@ -3,6 +3,28 @@
 
 import { FAILING_VM_NAME } from "./accounts.mjs";
 
+/**
+ * Server behaviours no public source documents ("guessed", see README.md): option → its variants,
+ * the first being the default (the simulator's behaviour before dialects existed). The client
+ * must handle every variant; tests/compat/ runs it against all of them.
+ */
+export const DIALECTS = Object.freeze({
+  /** deleteApiKey of a key that does not exist: NOT_FOUND error | data null | Prisma-1 error 3039 echoing the key. */
+  missingKeyDelete: Object.freeze(["not-found", "null", "prisma"]),
+  /** GraphQL with a missing/bad/revoked credential: 200 + UNAUTHENTICATED | HTTP 401 ErrorBody | 200, message only. */
+  graphqlUnauthenticated: Object.freeze(["code", "http", "message"]),
+  /** GraphQL with a credential lacking permission: 200 + FORBIDDEN | HTTP 403 ErrorBody | 200, message only. */
+  graphqlForbidden: Object.freeze(["code", "http", "message"]),
+  /** A 2FA user's password login: 200 without token (off-spec) | 403 code MFA_REQUIRED | 403, message only. */
+  mfaShape: Object.freeze(["challenge", "error", "message"]),
+  /** A v2 call with a bad credential: 401 ErrorBody | 401 empty body | 401 text/plain. */
+  v2Unauthorized: Object.freeze(["error-body", "empty", "text"]),
+  /** Task progress: 0–1 | 0–100. */
+  taskProgress: Object.freeze(["fraction", "percent"]),
+  /** The GraphQL apiKeys listing: present | absent. */
+  apiKeysQuery: Object.freeze([true, false]),
+});
+
 /** Every option with its default. */
 export const DEFAULTS = Object.freeze({
   port: 0, // 0 = any free port
@@ -16,8 +38,7 @@ export const DEFAULTS = Object.freeze({
   lockoutMs: 60_000,
   failingVm: FAILING_VM_NAME, // VM id or name whose operations end FAILED
   cors: false,
-  mfaShape: "challenge", // or "error"
-  apiKeysQuery: true, // false: the GraphQL Query type has no apiKeys field
+  ...Object.fromEntries(Object.entries(DIALECTS).map(([name, variants]) => [name, variants[0]])),
   authnStrategies: undefined, // default: [{ id: <deterministic>, type: "LDAP", name: "corp-ldap" }]
   admin: undefined, // { username?, password? } overrides the admin account
   control: true, // the /__sim/ control API
@@ -36,7 +57,9 @@ export function resolveOptions(options) {
     check(Number.isInteger(o[key]) && o[key] >= 0, `${key} must be a non-negative integer`);
   }
   check(o.vms >= 1, "vms must be at least 1 (the inventory always holds the failing VM)");
-  check(["challenge", "error"].includes(o.mfaShape), `mfaShape must be "challenge" or "error"`);
+  for (const [name, variants] of Object.entries(DIALECTS)) {
+    check(variants.includes(o[name]), `${name} must be ${variants.map((v) => JSON.stringify(v)).join(" or ")}`);
+  }
   check(o.log === undefined || typeof o.log === "function", "log must be a function");
   check(o.authnStrategies === undefined || (Array.isArray(o.authnStrategies) &&
     o.authnStrategies.every((s) => typeof s?.type === "string" && typeof s?.name === "string")), "authnStrategies must be [{ id?, type, name }]");

@@ -38,6 +38,13 @@ function errorBody(error, language, path) {
   return jsonResult(error.status, body, error.headers);
 }
 
+/** A v2 401 in the dialect's shape: ErrorBody, an empty body, or a text/plain message. */
+function unauthorized(error, language, path, shape) {
+  if (shape === "empty") return { status: 401, body: "", contentType: null };
+  if (shape === "text") return { status: 401, body: error.messageIn(language), contentType: "text/plain; charset=utf-8" };
+  return errorBody(error, language, path);
+}
+
 /** Transport-level error on the GraphQL endpoint: GraphQL-shaped, with an HTTP error status. */
 function graphqlTransportError(error, language) {
   return jsonResult(error.status, { errors: [{ message: error.messageIn(language), extensions: { code: "BAD_REQUEST" } }] }, error.headers);
@@ -97,7 +104,7 @@ const redact = (line, secrets) => secrets.reduce((text, secret) => text.split(se
 
 /**
  * Creates the HTTP server.
- * @param {object} world { inventory, auth, tasks, graphql, faults }
+ * @param {object} world { inventory, auth, tasks, graphql, faults, dialect (resolved options) }
  * @param {object} config { cors, control, latencyMs, log }
  * @returns {{ server: http.Server, requests: object[], close(): Promise<void> }}
  */
@@ -127,6 +134,7 @@ export function createSimServer(world, config) {
     try {
       return jsonResult(200, runV2(world, { name: path.slice(V2_PREFIX.length), method: req.method, raw, credential }));
     } catch (error) {
+      if (error instanceof SimError && error.status === 401) return unauthorized(error, language, path, world.dialect.v2Unauthorized);
       if (error instanceof SimError) return errorBody(error, language, path);
       throw error;
     }
@@ -142,11 +150,13 @@ export function createSimServer(world, config) {
       (body.variables == null || isObject(body.variables)) && (body.operationName == null || typeof body.operationName === "string");
     if (!wellFormed) return graphqlTransportError(new SimError(400, "graphqlBadRequest"), language);
     const result = await world.graphql.run(body, { credential, language });
+    if (result.httpError) return errorBody(result.httpError, language, "/api");
     return { ...jsonResult(200, result), graphql: result };
   }
 
   function send(res, { status, body, contentType = JSON_TYPE, headers }) {
-    res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body), ...headers });
+    const type = contentType === null ? {} : { "content-type": contentType };
+    res.writeHead(status, { ...type, "content-length": Buffer.byteLength(body), ...headers });
     res.end(body);
   }
 

@@ -10,11 +10,20 @@ import { VM_ACTIONS } from "./inventory.mjs";
 
 const jsonArray = (texts) => `[${texts.join(",")}]`;
 
+/** A task's JSON with `progress` on the dialect's scale (kept 0–1 inside, the cached form). */
+function taskJson(inventory, task, scale) {
+  if (scale !== "percent") return inventory.json(task);
+  const view = JSON.parse(inventory.json(task));
+  view.progress = Math.round(view.progress * 100);
+  return JSON.stringify(view);
+}
+
 /** get-<things>: Prisma query over an inventory collection. */
 const list = (collection) => ({
-  handler({ inventory, tasks }, body) {
+  handler({ inventory, tasks, dialect }, body) {
     if (collection === "tasks") tasks.refresh();
     const rows = runQuery(inventory[collection], body, (ref) => inventory.resolve(ref));
+    if (collection === "tasks") return jsonArray(rows.map((r) => taskJson(inventory, r, dialect.taskProgress)));
     return jsonArray(rows.map((r) => inventory.json(r)));
   },
 });

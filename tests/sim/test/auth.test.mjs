@@ -26,8 +26,8 @@ test("admin and read-only users log in over v2 and GraphQL", async () => {
     const gql = await api.gql("mutation login($data: LoginInput!) { login(data: $data) { token } }",
       { data: { username: account.username, password: account.password, source: "LOCAL" } });
     assert.equal(typeof gql.json.data.login.token, "string");
-    const my = await api.gql("{ my { username source roles { preset } } }", undefined, gql.json.data.login.token);
-    assert.deepEqual(my.json.data.my, { username: account.username, source: "LOCAL", roles: [{ preset: account.roles[0] }] });
+    const my = await api.gql("{ my { user { username source roles { preset } } } }", undefined, gql.json.data.login.token);
+    assert.deepEqual(my.json.data.my.user, { username: account.username, source: "LOCAL", roles: [{ preset: account.roles[0] }] });
   }
 });
 
@@ -61,14 +61,14 @@ test("LDAP user: needs source AUTHN/LDAP plus the strategy's auth_config_id", as
   for (const source of ["AUTHN", "LDAP"]) {
     const r = await api.v2("login", { username, password, source, auth_config_id: ldap.id });
     assert.equal(r.status, 200, r.text);
-    const my = await api.gql("{ my { username source } }", undefined, r.json.data.token);
-    assert.deepEqual(my.json.data.my, { username, source: "AUTHN" });
+    const my = await api.gql("{ my { user { username source } } }", undefined, r.json.data.token);
+    assert.deepEqual(my.json.data.my.user, { username, source: "AUTHN" });
   }
   const gql = await api.gql("mutation($d: LoginInput!) { login(data: $d) { token } }", { d: { username, password, source: "AUTHN" } });
   assert.equal(gql.json.errors[0].message, "auth_config_id is required for AUTHN/LDAP users");
 });
 
-test("2FA user, challenge shape: 200 with mfa_meta and no token, on v2 and GraphQL", async () => {
+test("2FA user, challenge shape (off-spec): v2 200 with mfa_meta and no token; GraphQL Login.token is String!, so an MFA_REQUIRED error", async () => {
   const { api } = ctx;
   const { username, password } = ACCOUNTS.mfa;
   const v2 = await api.v2("login", { username, password });
@@ -77,8 +77,21 @@ test("2FA user, challenge shape: 200 with mfa_meta and no token, on v2 and Graph
   const sms = await api.v2("login", { username, password, mfa_type: "Sms" });
   assert.equal(sms.json.data.mfa_meta.type, "Sms");
   assert.equal(sms.json.data.token, undefined);
-  const gql = await api.gql("mutation($d: LoginInput!) { login(data: $d) { token mfa_meta { type recipient valid } } }", { d: { username, password, source: "LOCAL" } });
-  assert.deepEqual(gql.json, { data: { login: { token: null, mfa_meta: { type: "Mail", recipient: "b***@example.com", valid: 300 } } } });
+  const gql = await api.gql("mutation($d: LoginInput!) { login(data: $d) { token } }", { d: { username, password, source: "LOCAL" } });
+  assert.equal(gql.json.data, null);
+  assert.equal(gql.json.errors[0].extensions.code, "MFA_REQUIRED");
+});
+
+test("2FA user, message shape: 403 ErrorBody without code; GraphQL error without extensions", async () => {
+  await withSimulator({ mfaShape: "message" }, async (_sim, api) => {
+    const { username, password } = ACCOUNTS.mfa;
+    const message = "Two-factor authentication is enabled for this user: a verification code is required";
+    const v2 = await api.v2("login", { username, password });
+    assert.equal(v2.status, 403);
+    assert.deepEqual(v2.json, { message, status: 403, path: "/v2/api/login" });
+    const gql = await api.gql("mutation($d: LoginInput!) { login(data: $d) { token } }", { d: { username, password, source: "LOCAL" } });
+    assert.deepEqual(gql.json.errors.map((e) => [e.message, e.extensions]), [[message, undefined]]);
+  });
 });
 
 test("2FA user, error shape: 403 ErrorBody code MFA_REQUIRED; GraphQL extensions.code MFA_REQUIRED", async () => {
@@ -144,17 +157,17 @@ test("session max age: a token stops working once it is older than sessionMaxAge
   });
 });
 
-test("logout invalidates the token used; with an API key it returns true and revokes nothing", async () => {
+test("logout invalidates the token used; with an API key it answers its string and revokes nothing", async () => {
   const { api, sim } = ctx;
   const token = await api.login();
   const other = await api.login();
   const { key } = await api.createKey(other, "survives-logout");
   const out = await api.gql("mutation { logout }", undefined, token);
-  assert.deepEqual(out.json, { data: { logout: true } });
+  assert.deepEqual(out.json, { data: { logout: "OK" } });
   assert.equal((await api.v2("get-clusters", {}, token)).status, 401);
   assert.equal((await api.v2("get-clusters", {}, other)).status, 200);
   const keyOut = await api.gql("mutation { logout }", undefined, key);
-  assert.deepEqual(keyOut.json, { data: { logout: true } });
+  assert.deepEqual(keyOut.json, { data: { logout: "OK" } });
   assert.equal(sim.state.hasApiKey(key), true);
   assert.equal((await api.v2("get-clusters", {}, key)).status, 200);
 });
@@ -247,8 +260,8 @@ test("Bearer prefix is tolerated, raw is the documented form", async () => {
   for (const credential of [token, `Bearer ${token}`, `bearer ${key}`, key]) {
     assert.equal((await api.v2("get-clusters", {}, credential)).status, 200, credential.slice(0, 7));
   }
-  const my = await api.gql("{ my { username } }", undefined, `Bearer ${token}`);
-  assert.equal(my.json.data.my.username, "admin");
+  const my = await api.gql("{ my { user { username } } }", undefined, `Bearer ${token}`);
+  assert.equal(my.json.data.my.user.username, "admin");
 });
 
 test("401 shapes on v2 and UNAUTHENTICATED on GraphQL: missing, malformed, unknown, revoked", async () => {
@@ -267,7 +280,7 @@ test("401 shapes on v2 and UNAUTHENTICATED on GraphQL: missing, malformed, unkno
     const r = await api.v2("get-vms", {}, credential);
     assertErrorBody(r, 401, message, "/v2/api/get-vms");
     assert.equal(ctx.sim.state.requests.at(-1).auth, authLabel);
-    const gql = await api.gql("{ my { id } }", undefined, credential);
+    const gql = await api.gql("{ my { user { id } } }", undefined, credential);
     assert.equal(gql.status, 200);
     assert.equal(gql.json.data, null);
     assert.equal(gql.json.errors[0].message, message);

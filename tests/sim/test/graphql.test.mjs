@@ -25,7 +25,7 @@ test("syntax error → GRAPHQL_PARSE_FAILED with locations, no data", async () =
 });
 
 test("unknown field → GRAPHQL_VALIDATION_FAILED", async () => {
-  const error = onlyError(await ctx.api.gql("{ my { id nmae } }"), "GRAPHQL_VALIDATION_FAILED");
+  const error = onlyError(await ctx.api.gql("{ my { user { id nmae } } }"), "GRAPHQL_VALIDATION_FAILED");
   assert.match(error.message, /^Cannot query field "nmae" on type "User"\./);
   assert.ok(error.locations);
 });
@@ -52,7 +52,7 @@ test("unknown operationName / ambiguous document → OPERATION_RESOLUTION_FAILUR
 
 test("resolver error codes: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, BAD_USER_INPUT carry path", async () => {
   const { api } = ctx;
-  assert.deepEqual(onlyError(await api.gql("{ my { id } }"), "UNAUTHENTICATED").path, ["my"]);
+  assert.deepEqual(onlyError(await api.gql("{ my { user { id } } }"), "UNAUTHENTICATED").path, ["my"]);
   const token = await api.login();
   const { key } = await api.createKey(token);
   const forbidden = onlyError(await api.gql("mutation { createApiKey(data: {name: \"k\"}) { id } }", undefined, key), "FORBIDDEN");
@@ -71,8 +71,8 @@ test("transport errors: non-JSON body, missing query, bad variables type, GET �
     [{ method: "POST", body: "{not json" }, 400, "Request body is not valid JSON"],
     [{ method: "POST", body: {} }, 400, "A GraphQL request must be a JSON object with a string 'query'"],
     [{ method: "POST", body: { query: 1 } }, 400, "A GraphQL request must be a JSON object with a string 'query'"],
-    [{ method: "POST", body: { query: "{ my { id } }", variables: [] } }, 400, "A GraphQL request must be a JSON object with a string 'query'"],
-    [{ method: "POST", body: [{ query: "{ my { id } }" }] }, 400, "A GraphQL request must be a JSON object with a string 'query'"],
+    [{ method: "POST", body: { query: "{ my { user { id } } }", variables: [] } }, 400, "A GraphQL request must be a JSON object with a string 'query'"],
+    [{ method: "POST", body: [{ query: "{ my { user { id } } }" }] }, 400, "A GraphQL request must be a JSON object with a string 'query'"],
     [{ method: "POST" }, 400, "Request body is not valid JSON"],
     [{ method: "GET" }, 405, "Method GET is not allowed on /api; use POST"],
   ];
@@ -131,6 +131,6 @@ test("ApiKey.key is null outside createApiKey; my works with an API key", async 
   assert.deepEqual(listed.json.data.apiKeys, [{ id, key: null, user: { name: "Administrator" } }]);
   const contains = await api.gql("query($w: ApiKeyWhereInput) { apiKeys(where: $w) { name } }", { w: { name_contains: "ull-ke" } }, token);
   assert.deepEqual(contains.json.data.apiKeys, [{ name: "null-key" }]);
-  const my = await api.gql("{ my { username roles { name preset } } }", undefined, key);
-  assert.deepEqual(my.json.data.my, { username: "admin", roles: [{ name: "Administrator", preset: "ADMIN" }] });
+  const my = await api.gql("{ my { user { username roles { name preset } } } }", undefined, key);
+  assert.deepEqual(my.json.data.my.user, { username: "admin", roles: [{ name: "Administrator", preset: "ADMIN" }] });
 });

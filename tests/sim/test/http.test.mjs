@@ -49,7 +49,7 @@ test("reset: socket destroyed before any byte; with execute the mutation happene
 
   sim.faults.add({ path: "/api", operation: "createApiKey", kind: "reset", execute: true });
   // Not matched: another operation on the same path.
-  assert.equal((await api.gql("{ my { username } }", undefined, token)).status, 200);
+  assert.equal((await api.gql("{ my { user { username } } }", undefined, token)).status, 200);
   const before = sim.state.apiKeys().length;
   await assert.rejects(api.gql("mutation createApiKey($name: String!) { createApiKey(data: { name: $name }) { id key } }", { name: "lost" }, token));
   const keys = sim.state.apiKeys();
@@ -80,7 +80,7 @@ test("invalid-json, wrong-shape, html-502", async () => {
   sim.faults.add({ path: "/api", kind: "wrong-shape" });
   assert.deepEqual((await api.v2("get-vms", {}, token)).json, { unexpected: true }, "an object where an array is expected");
   assert.deepEqual((await api.v2("get-vms-connection", {}, token)).json, [], "an array where an object is expected");
-  assert.deepEqual((await api.gql("{ my { id } }", undefined, token)).json, []);
+  assert.deepEqual((await api.gql("{ my { user { id } } }", undefined, token)).json, []);
 
   sim.faults.add({ path: GET_VMS, kind: "html-502" });
   const html = await api.v2("get-vms", {}, token);
@@ -112,12 +112,12 @@ test("status: ErrorBody with the status, Retry-After when given, for count reque
 test("graphql-partial: data with one field nulled plus an INTERNAL_SERVER_ERROR at its path", async () => {
   const { api, sim } = ctx;
   sim.faults.add({ path: "/api", kind: "graphql-partial" });
-  const r = await api.gql("{ authnStrategies { name } my { username } }", undefined, token);
+  const r = await api.gql("{ authnStrategies { name } my { user { username } } }", undefined, token);
   assert.equal(r.status, 200);
-  assert.deepEqual(r.json.data, { authnStrategies: null, my: { username: "admin" } });
+  assert.deepEqual(r.json.data, { authnStrategies: null, my: { user: { username: "admin" } } });
   assert.deepEqual(r.json.errors.map((e) => [e.extensions.code, e.path]), [["INTERNAL_SERVER_ERROR", ["authnStrategies"]]]);
   sim.faults.add({ path: "/api/", kind: "graphql-partial", field: "my" });
-  const chosen = await api.gql("{ authnStrategies { name } my { username } }", undefined, token);
+  const chosen = await api.gql("{ authnStrategies { name } my { user { username } } }", undefined, token);
   assert.deepEqual(chosen.json.data, { authnStrategies: [{ name: "corp-ldap" }], my: null });
   assert.deepEqual(chosen.json.errors[0].path, ["my"]);
 });
@@ -256,7 +256,7 @@ test("content-language: en-US (default), *, zh-CN translate messages; anything e
   assert.equal(zh.status, 400);
   assert.equal(zh.json.message, "用户名或密码错误");
   assert.equal((await api.v2("get-vms", {}, undefined, { "content-language": "zh-CN" })).json.message, "缺少 Authorization 请求头");
-  const gqlZh = await api.gql("{ my { id } }", undefined, undefined, { "content-language": "zh-CN" });
+  const gqlZh = await api.gql("{ my { user { id } } }", undefined, undefined, { "content-language": "zh-CN" });
   assert.equal(gqlZh.json.errors[0].message, "缺少 Authorization 请求头");
 
   for (const value of ["fr-FR", "zh-cn", "en"]) {
@@ -279,7 +279,7 @@ test("x-tower-request-id: on every kind of answer, unique, uuid-shaped", async (
     await api.request("GET", "/v2/api/get-vms"),
     await api.request("GET", "/v2/api/get-version"),
     await api.request("GET", "/"),
-    await api.gql("{ my { id } }", undefined, token),
+    await api.gql("{ my { user { id } } }", undefined, token),
     await api.gql("{ nope }"),
     await api.request("POST", "/api", { body: "{" }),
     await api.request("GET", "/__sim/requests"),
