@@ -395,16 +395,22 @@ pub fn json_argument(value: &JsValue, field: &str) -> Result<Json, Error> {
     }
 }
 
-/// A `paginate` body: parsed for the checks, and as `JSON.stringify` wrote it and its `where`.
+/// A `paginate` body: parsed for the checks, and as `JSON.stringify` wrote its `where` and the
+/// rest.
 pub fn listing_body(value: &JsValue) -> Result<ListingBody, Error> {
-    let filter = if value.is_object() {
-        Reflect::get(value, &"where".into()).unwrap_or(JsValue::UNDEFINED)
-    } else {
-        JsValue::UNDEFINED
-    };
+    let parsed = json_argument(value, "body")?;
+    if !value.is_object() {
+        return Ok(ListingBody {
+            parsed,
+            ..ListingBody::default()
+        });
+    }
+    let filter = Reflect::get(value, &"where".into()).unwrap_or(JsValue::UNDEFINED);
+    let rest = Object::assign(&Object::new(), value.unchecked_ref());
+    let _ = Reflect::delete_property(&rest, &"where".into());
     Ok(ListingBody {
-        parsed: json_argument(value, "body")?,
-        text: stringify(value, "body")?,
+        parsed,
+        rest_text: stringify(&rest, "body")?,
         where_text: stringify(&filter, "body.where")?,
     })
 }

@@ -12,7 +12,7 @@ use super::{with_exchange, Call, Client};
 use crate::convert;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::operations::Operation;
-use crate::core::paging::{self, Listing, ListingBody, Progress};
+use crate::core::paging::{self, Listing, ListingBody, PageIds, Progress};
 
 impl Client {
     /// The number of items a listing's filter matches, from its `-connection` twin.
@@ -155,19 +155,24 @@ impl Pager {
                 .map_err(|e| with_exchange(e, &exchange))?;
             let received = page.length() as usize;
             let kept = self.listing.page_len(received) as u32;
+            let id_at = |index: u32| {
+                (index < page.length())
+                    .then(|| Reflect::get(&page.get(index), &"id".into()).ok())
+                    .flatten()
+                    .and_then(|id| id.as_string())
+            };
+            let ids = PageIds {
+                first: id_at(0),
+                last: kept.checked_sub(1).and_then(id_at),
+                lookahead: (kept < page.length()).then(|| id_at(kept)).flatten(),
+            };
             if kept < page.length() {
                 page.pop(); // the look-ahead item: it opens the next page
             }
-            let last_id = match kept {
-                0 => None,
-                n => Reflect::get(&page.get(n - 1), &"id".into())
-                    .ok()
-                    .and_then(|id| id.as_string()),
-            };
             let (loaded, total) = {
                 let mut state = state.borrow_mut();
                 self.listing
-                    .advance(&mut state.progress, received, last_id)
+                    .advance(&mut state.progress, received, ids)
                     .map_err(|e| with_exchange(e, &exchange))?;
                 state.page = page.clone();
                 state.next_index = 0;

@@ -8,11 +8,15 @@ use super::operations::{lookup, JsonKind, Operation};
 /// How pages follow each other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Strategy {
-    /// `first` + `after: <last id>`: stable while items are added or removed, but only in the
-    /// default order (by id), which is what the cursor refers to.
+    /// `first` + `where: { AND: [<filter>, { id_gt: <last id> }] }` (keyset paging in the
+    /// default order, by id): every item that matches throughout the iteration is seen once,
+    /// even when the last item seen leaves the filter or is deleted (an `after` cursor naming
+    /// such an item makes Prisma answer nothing, ending the iteration early).
     Cursor,
-    /// `first` + `skip`: used when the caller orders by another field, where an id cursor
-    /// does not mark a position in that order.
+    /// `first` + `skip`: used when the caller orders by another field, where an id does not
+    /// mark a position in that order. Each page is checked to start with the item the previous
+    /// one looked ahead to, so a listing that shifted under the pages fails instead of silently
+    /// skipping or repeating items.
     Skip,
 }
 
@@ -22,12 +26,13 @@ pub const MAX_PAGE_SIZE: u32 = 1000;
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
 
 /// A listing's body as the caller gave it: parsed (for the checks), and as the JSON text
-/// `JSON.stringify` made of it and of its `where` (sent on as they are, so the caller's values
-/// travel exactly as written).
+/// `JSON.stringify` made of its `where` and of the rest (sent on as they are, so the caller's
+/// values travel exactly as written).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListingBody {
     pub parsed: Json,
-    pub text: Option<String>,
+    /// The body without `where`: a JSON object.
+    pub rest_text: Option<String>,
     pub where_text: Option<String>,
 }
 
@@ -36,8 +41,8 @@ pub struct ListingBody {
 pub struct Listing {
     pub operation: Operation,
     pub connection: Operation,
-    /// The caller's body: a JSON object without paging fields.
-    base: Option<String>,
+    /// The caller's body without `where` and the braces around it (`"orderBy":"name_ASC"`).
+    rest: String,
     where_text: Option<String>,
     pub strategy: Strategy,
     pub page_size: u32,
@@ -47,7 +52,10 @@ pub struct Listing {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Progress {
     pub loaded: u64,
+    /// Ids of the first and last item of the last page, and of the item it looked ahead to.
+    pub first_id: Option<String>,
     pub last_id: Option<String>,
+    pub lookahead_id: Option<String>,
     /// The `-connection` count, for progress reports.
     pub total: Option<u64>,
     pub done: bool,
@@ -58,9 +66,11 @@ impl Listing {
     pub fn new(operation: &str, body: ListingBody, page_size: Option<f64>) -> Result<Self> {
         let operation = lookup(operation)?;
         let connection = counting_twin(&operation)?;
-        let is_object = matches!(body.parsed, Json::Object(_))
-            && body.text.as_deref().is_some_and(|text| text.ends_with('}'));
-        if !(is_object || body.parsed.is_null() && body.text.is_none()) {
+        let rest = body.rest_text.as_deref().unwrap_or("{}");
+        let is_object = matches!(body.parsed, Json::Object(_) | Json::Null)
+            && rest.starts_with('{')
+            && rest.ends_with('}');
+        if !is_object {
             return Err(Error::invalid_argument(
                 "body",
                 "must be an object such as { where, orderBy }",
@@ -99,7 +109,7 @@ impl Listing {
             } else {
                 Strategy::Cursor
             },
-            base: body.text.filter(|text| text != "{}"),
+            rest: rest[1..rest.len() - 1].to_owned(),
             where_text: body.where_text,
             page_size,
         })
@@ -109,22 +119,32 @@ impl Listing {
     /// item comes back tells if another page follows, so the end is found without an empty
     /// last request.
     pub fn page_body(&self, progress: &Progress) -> String {
-        let mut fields = format!("\"first\":{}", self.page_size + 1);
-        match (self.strategy, &progress.last_id) {
+        let mut fields: Vec<String> = Vec::new();
+        if !self.rest.is_empty() {
+            fields.push(self.rest.clone());
+        }
+        let cursor = match (self.strategy, &progress.last_id) {
             (Strategy::Cursor, Some(id)) => {
-                fields.push_str(",\"after\":");
-                quote(id, &mut fields);
+                let mut cursor = String::from("{\"id_gt\":");
+                quote(id, &mut cursor);
+                cursor.push('}');
+                Some(cursor)
             }
-            (Strategy::Skip, _) if progress.loaded > 0 => {
-                fields.push_str(&format!(",\"skip\":{}", progress.loaded));
+            _ => None,
+        };
+        match (&self.where_text, cursor) {
+            (Some(filter), Some(cursor)) => {
+                fields.push(format!("\"where\":{{\"AND\":[{filter},{cursor}]}}"))
             }
-            _ => {}
+            (Some(filter), None) => fields.push(format!("\"where\":{filter}")),
+            (None, Some(cursor)) => fields.push(format!("\"where\":{cursor}")),
+            (None, None) => {}
         }
-        match &self.base {
-            // The caller's object, its closing brace replaced by the paging fields.
-            Some(base) => format!("{},{fields}}}", &base[..base.len() - 1]),
-            None => format!("{{{fields}}}"),
+        fields.push(format!("\"first\":{}", self.page_size + 1));
+        if self.strategy == Strategy::Skip && progress.loaded > 0 {
+            fields.push(format!("\"skip\":{}", progress.loaded));
         }
+        format!("{{{}}}", fields.join(","))
     }
 
     /// The counting body: the same filter, no order, no paging.
@@ -137,13 +157,14 @@ impl Listing {
         received.min(self.page_size as usize)
     }
 
-    /// Records an answer of `received` items whose last page item has id `last_id`.
-    pub fn advance(
-        &self,
-        progress: &mut Progress,
-        received: usize,
-        last_id: Option<String>,
-    ) -> Result<()> {
+    /// Records an answer of `received` items with the ids of its first item, of the page's
+    /// last item and of the look-ahead item (when they have ids).
+    pub fn advance(&self, progress: &mut Progress, received: usize, ids: PageIds) -> Result<()> {
+        let PageIds {
+            first: first_id,
+            last: last_id,
+            lookahead: lookahead_id,
+        } = ids;
         let page_size = self.page_size as usize;
         if received > page_size + 1 {
             return Err(Error::new(
@@ -161,11 +182,39 @@ impl Listing {
                 format!("{} returned an item without an id", self.operation.name),
             ));
         }
+        let name = self.operation.name;
+        let previous = [&progress.first_id, &progress.last_id];
+        if progress.loaded > 0 && first_id.is_some() && previous.contains(&&first_id) {
+            // A server that ignores the cursor would hand out the same page forever.
+            return Err(Error::new(
+                ErrorCode::Decode,
+                format!("{name}: the server answered the same items again instead of the next page (it did not apply the paging cursor), so paging stopped"),
+            ));
+        }
+        if self.strategy == Strategy::Skip
+            && progress.lookahead_id.is_some()
+            && first_id != progress.lookahead_id
+        {
+            return Err(Error::new(
+                ErrorCode::Decode,
+                format!("{name}: the listing changed while it was paged by offset (orderBy), so items may have been skipped or repeated; retry, or page without orderBy for a stable cursor"),
+            ));
+        }
         progress.loaded += self.page_len(received) as u64;
+        progress.first_id = first_id;
         progress.last_id = last_id;
+        progress.lookahead_id = lookahead_id;
         progress.done = received <= page_size;
         Ok(())
     }
+}
+
+/// Ids of an answer's first item, last page item and look-ahead item.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PageIds {
+    pub first: Option<String>,
+    pub last: Option<String>,
+    pub lookahead: Option<String>,
 }
 
 /// `{ "where": <filter> }`, or `{}` without a filter.
@@ -224,18 +273,29 @@ mod tests {
         crate::core::json::parse(text).unwrap_or_default()
     }
 
-    /// A body as the wasm layer hands it over (`JSON.stringify` of it and of its `where`).
+    /// A body as the wasm layer hands it over (`JSON.stringify` of its `where` and the rest).
     fn listing_body(text: &str) -> ListingBody {
-        let value: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+        let mut value: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+        let filter = value
+            .as_object_mut()
+            .and_then(|object| object.remove("where"));
         ListingBody {
             parsed: j(text),
-            text: Some(text.to_owned()),
-            where_text: value.get("where").map(|filter| filter.to_string()),
+            rest_text: Some(value.to_string()),
+            where_text: filter.map(|filter| filter.to_string()),
+        }
+    }
+
+    fn ids(first: &str, last: &str, lookahead: Option<&str>) -> PageIds {
+        PageIds {
+            first: Some(first.into()),
+            last: Some(last.into()),
+            lookahead: lookahead.map(Into::into),
         }
     }
 
     #[test]
-    fn cursor_pages_follow_the_last_id() {
+    fn cursor_pages_continue_after_the_last_id_whatever_became_of_it() {
         let listing = Listing::new(
             "get-vms",
             listing_body(r#"{"where":{"name_contains":"web"}}"#),
@@ -251,7 +311,7 @@ mod tests {
         );
         assert_eq!(listing.page_len(3), 2);
         listing
-            .advance(&mut progress, 3, Some("c2".into()))
+            .advance(&mut progress, 3, ids("c1", "c2", Some("c3")))
             .unwrap();
         assert!(
             !progress.done,
@@ -259,10 +319,11 @@ mod tests {
         );
         assert_eq!(
             body(&listing, &progress),
-            serde_json::json!({"where": {"name_contains": "web"}, "first": 3, "after": "c2"})
+            serde_json::json!({"where": {"AND": [{"name_contains": "web"}, {"id_gt": "c2"}]}, "first": 3})
         );
+        // The look-ahead item c3 left the filter meanwhile: no matter, the page starts after c2.
         listing
-            .advance(&mut progress, 2, Some("c4".into()))
+            .advance(&mut progress, 2, ids("c4", "c5", None))
             .unwrap();
         assert!(
             progress.done,
@@ -270,39 +331,83 @@ mod tests {
         );
         assert_eq!(progress.loaded, 4);
         assert_eq!(listing.count_body(), r#"{"where":{"name_contains":"web"}}"#);
+        let unfiltered = Listing::new("get-vms", ListingBody::default(), Some(2.0)).unwrap();
+        let mut progress = Progress::default();
+        unfiltered
+            .advance(&mut progress, 3, ids("a", "b", Some("c")))
+            .unwrap();
+        assert_eq!(
+            body(&unfiltered, &progress),
+            serde_json::json!({"where": {"id_gt": "b"}, "first": 3})
+        );
     }
 
     #[test]
-    fn ordered_listings_page_with_skip() {
+    fn a_server_that_ignores_the_cursor_is_an_error_not_an_endless_loop() {
+        let listing = Listing::new("get-vms", ListingBody::default(), Some(2.0)).unwrap();
+        let mut progress = Progress::default();
+        listing
+            .advance(&mut progress, 3, ids("a", "b", Some("c")))
+            .unwrap();
+        let again = listing
+            .advance(&mut progress, 3, ids("a", "b", Some("c")))
+            .unwrap_err();
+        assert_eq!(again.code, ErrorCode::Decode);
+        assert!(
+            again.message.contains("same items again"),
+            "{}",
+            again.message
+        );
+    }
+
+    #[test]
+    fn ordered_listings_page_with_skip_and_notice_a_shift() {
         let listing = Listing::new(
             "get-vms",
-            listing_body(r#"{"orderBy":"name_DESC"}"#),
+            listing_body(r#"{"orderBy":"name_DESC","where":{"status":"RUNNING"}}"#),
             Some(10.0),
         )
         .unwrap();
         assert_eq!(listing.strategy, Strategy::Skip);
         let mut progress = Progress::default();
         listing
-            .advance(&mut progress, 11, Some("z".into()))
+            .advance(&mut progress, 11, ids("z", "q", Some("p")))
             .unwrap();
         assert_eq!(
             body(&listing, &progress),
-            serde_json::json!({"orderBy": "name_DESC", "first": 11, "skip": 10})
+            serde_json::json!({"orderBy": "name_DESC", "where": {"status": "RUNNING"}, "first": 11, "skip": 10})
         );
-        assert_eq!(listing.count_body(), "{}");
+        let mut shifted = progress.clone();
+        let error = listing
+            .advance(&mut shifted, 5, ids("o", "k", None))
+            .unwrap_err();
+        assert!(
+            error.message.contains("listing changed"),
+            "{}",
+            error.message
+        );
+        listing
+            .advance(&mut progress, 5, ids("p", "k", None))
+            .unwrap();
+        assert!(progress.done);
+        assert_eq!(listing.count_body(), r#"{"where":{"status":"RUNNING"}}"#);
     }
 
     #[test]
     fn an_exact_multiple_of_the_page_size_ends_on_its_last_full_page() {
         let listing = Listing::new("get-vms", ListingBody::default(), Some(5.0)).unwrap();
         let mut progress = Progress::default();
-        listing.advance(&mut progress, 6, Some("a".into())).unwrap();
+        listing
+            .advance(&mut progress, 6, ids("a", "e", Some("f")))
+            .unwrap();
         assert!(!progress.done);
-        listing.advance(&mut progress, 5, Some("b".into())).unwrap();
+        listing
+            .advance(&mut progress, 5, ids("f", "j", None))
+            .unwrap();
         assert!(progress.done);
         assert_eq!(progress.loaded, 10);
         let mut empty = Progress::default();
-        listing.advance(&mut empty, 0, None).unwrap();
+        listing.advance(&mut empty, 0, PageIds::default()).unwrap();
         assert!(empty.done);
     }
 
@@ -330,14 +435,14 @@ mod tests {
         let listing = Listing::new("get-tasks", ListingBody::default(), Some(1.0)).unwrap();
         assert_eq!(
             listing
-                .advance(&mut Progress::default(), 3, None)
+                .advance(&mut Progress::default(), 3, PageIds::default())
                 .unwrap_err()
                 .code,
             ErrorCode::Decode
         );
         assert_eq!(
             listing
-                .advance(&mut Progress::default(), 1, None)
+                .advance(&mut Progress::default(), 1, PageIds::default())
                 .unwrap_err()
                 .code,
             ErrorCode::Decode
