@@ -415,28 +415,18 @@ pub fn listing_body(value: &JsValue) -> Result<ListingBody, Error> {
     })
 }
 
-/// The largest answer read as an envelope (GraphQL, error bodies, counts, task polls, login):
-/// real ones are a few kilobytes; anything bigger is refused before it is parsed.
-pub const MAX_ENVELOPE_CHARS: u32 = 4 * 1024 * 1024;
-
-/// An envelope answer for the core: parsed by `JSON.parse`, then copied into [`Json`].
+/// An envelope answer for the core: parsed by `JSON.parse`, then copied into [`Json`] (the
+/// transport has already refused bodies over its envelope limit).
 pub fn envelope(status: u16, request_id: Option<String>, body: &JsString) -> HttpResponse {
-    let chars = body.length();
-    let parsed = if chars > MAX_ENVELOPE_CHARS {
-        Body::Text(format!(
-            "(an answer of {chars} characters, more than the {MAX_ENVELOPE_CHARS} read)"
-        ))
-    } else {
-        match parse_js_string(body) {
-            Ok(value) => Body::Json(to_json(&value)),
-            Err(_) => Body::Text(String::from(body.slice(0, 400))),
-        }
+    let parsed = match parse_js_string(body) {
+        Ok(value) => Body::Json(to_json(&value)),
+        Err(_) => Body::Text(String::from(body.slice(0, 400))),
     };
     HttpResponse {
         status,
         request_id,
         body: parsed,
-        chars: chars as usize,
+        chars: body.length() as usize,
     }
 }
 

@@ -4,11 +4,14 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use js_sys::{Function, JsString, Object, Promise, Reflect};
+use js_sys::{Function, JsString, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, RequestInit, RequestRedirect, Response};
+use web_sys::{
+    AbortController, AbortSignal, ReadableStreamDefaultReader, RequestInit, RequestRedirect,
+    Response, TextDecoder,
+};
 
 use crate::core::error::{Error, ErrorCode};
 use crate::core::request::HttpRequest;
@@ -20,6 +23,17 @@ extern "C" {
     fn set_timeout(handler: &Function, ms: i32) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
+    // A signal that follows others without a listener on them (Node warns past ten listeners
+    // on one signal, and a caller may share one signal across many calls). Missing before
+    // Node 20.3 and in older browsers: the call throws, and a listener is used instead.
+    #[wasm_bindgen(js_namespace = AbortSignal, js_name = any, catch)]
+    fn abort_signal_any(signals: &js_sys::Array) -> Result<AbortSignal, JsValue>;
+}
+
+/// A signal that aborts when any of `signals` does, if the runtime can make one.
+fn follow(signals: &[&AbortSignal]) -> Option<AbortSignal> {
+    let list: js_sys::Array = signals.iter().copied().collect();
+    abort_signal_any(&list).ok()
 }
 
 /// What came back: status, the headers the client reads, and the body as a JS string (it is
@@ -28,8 +42,34 @@ pub struct Exchange {
     pub status: u16,
     pub request_id: Option<String>,
     pub retry_after: Option<String>,
+    /// Empty when the body was refused for its size.
     pub body: JsString,
+    /// Set when the body was larger than the request's limit: how many bytes it has (from
+    /// `content-length`) or had when reading stopped. Nothing of it was parsed.
+    pub oversized: Option<Oversized>,
 }
+
+/// The size of a body refused unread or read only in part.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Oversized {
+    Exactly(f64),
+    MoreThan(f64),
+}
+
+impl std::fmt::Display for Oversized {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Oversized::Exactly(bytes) => write!(f, "{} bytes", *bytes as u64),
+            Oversized::MoreThan(bytes) => write!(f, "more than {} bytes", *bytes as u64),
+        }
+    }
+}
+
+/// The most an envelope (GraphQL answer, error body, count, task poll, login) may hold. Real
+/// ones are a few kilobytes; a larger body is refused before it is parsed, chunk by chunk, so a
+/// hostile answer of hundreds of megabytes never reaches memory whole. `call()` results and
+/// pages have no limit.
+pub const MAX_ENVELOPE_BYTES: u32 = 4 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct Transport {
@@ -54,14 +94,17 @@ impl Transport {
         Ok(Self { fetch })
     }
 
+    /// Performs `request`. A success body is read whole unless `envelope` is set; an error
+    /// body, and an envelope, are read up to [`MAX_ENVELOPE_BYTES`].
     pub async fn send(
         &self,
         request: &HttpRequest,
         timeout_ms: u32,
         signal: Option<&AbortSignal>,
+        envelope: bool,
     ) -> Result<Exchange, Error> {
         let deadline = Deadline::start(timeout_ms, signal)?;
-        let init = request_init(request, &deadline.controller.signal());
+        let init = request_init(request, &deadline.signal);
         let pending = self
             .fetch
             .call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)
@@ -77,19 +120,80 @@ impl Transport {
         let header = |name: &str| headers.get(name).ok().flatten();
         let request_id = header("x-tower-request-id");
         let retry_after = header("retry-after");
-        let text = response
-            .text()
-            .map_err(|failure| deadline.classify(request, &failure, Some(status)))?;
-        let body = JsFuture::from(text)
-            .await
-            .map_err(|failure| deadline.classify(request, &failure, Some(status)))?;
+        let limited = envelope || !(200..300).contains(&status);
+        let declared =
+            header("content-length").and_then(|length| length.trim().parse::<f64>().ok());
+        let read = match declared {
+            Some(bytes) if limited && bytes > f64::from(MAX_ENVELOPE_BYTES) => {
+                cancel_body(&response);
+                Ok(Err(Oversized::Exactly(bytes)))
+            }
+            _ if limited => read_limited(&response).await,
+            _ => read_text(&response).await.map(Ok),
+        };
+        let (body, oversized) =
+            match read.map_err(|failure| deadline.classify(request, &failure, Some(status)))? {
+                Ok(body) => (body, None),
+                Err(size) => (JsString::from(""), Some(size)),
+            };
         Ok(Exchange {
             status,
             request_id,
             retry_after,
-            body: body.unchecked_into(),
+            body,
+            oversized,
         })
     }
+}
+
+async fn read_text(response: &Response) -> Result<JsString, JsValue> {
+    Ok(JsFuture::from(response.text()?).await?.unchecked_into())
+}
+
+fn cancel_body(response: &Response) {
+    if let Some(body) = response.body() {
+        // Rejects (ignored) when the body is locked or already closed.
+        let _ = body.cancel();
+    }
+}
+
+/// The body as text if it holds at most [`MAX_ENVELOPE_BYTES`], read chunk by chunk and
+/// cancelled as soon as it holds more (chunked answers carry no length to check first).
+async fn read_limited(response: &Response) -> Result<Result<JsString, Oversized>, JsValue> {
+    let Some(stream) = response.body() else {
+        // An injected fetch's response without a stream: its text is all there is.
+        let text = read_text(response).await?;
+        return Ok(if text.length() > MAX_ENVELOPE_BYTES {
+            Err(Oversized::MoreThan(f64::from(MAX_ENVELOPE_BYTES)))
+        } else {
+            Ok(text)
+        });
+    };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let chunks = js_sys::Array::new();
+    let mut total: u32 = 0;
+    loop {
+        let step = JsFuture::from(reader.read()).await?;
+        if Reflect::get(&step, &"done".into())?.is_truthy() {
+            break;
+        }
+        let chunk: Uint8Array = Reflect::get(&step, &"value".into())?.unchecked_into();
+        total = total.saturating_add(chunk.length());
+        if total > MAX_ENVELOPE_BYTES {
+            let _ = reader.cancel();
+            return Ok(Err(Oversized::MoreThan(f64::from(MAX_ENVELOPE_BYTES))));
+        }
+        chunks.push(&chunk);
+    }
+    let whole = Uint8Array::new_with_length(total);
+    let mut offset = 0;
+    for chunk in chunks.iter() {
+        let chunk: Uint8Array = chunk.unchecked_into();
+        whole.set(&chunk, offset);
+        offset += chunk.length();
+    }
+    let decoder = TextDecoder::new()?;
+    Ok(Ok(decoder.decode_with_js_u8_array(&whole)?.into()))
 }
 
 fn request_init(request: &HttpRequest, signal: &AbortSignal) -> RequestInit {
@@ -118,19 +222,22 @@ fn request_init(request: &HttpRequest, signal: &AbortSignal) -> RequestInit {
 }
 
 /// The deadline of one exchange and the link to the caller's signal; dropping it clears the
-/// timer and the listener, so nothing keeps a Node process alive.
+/// timer and any listener, so nothing keeps a Node process alive.
 struct Deadline {
-    controller: AbortController,
+    /// What the fetch is given: the deadline's signal, combined with the caller's.
+    signal: AbortSignal,
     timer: JsValue,
     timed_out: Rc<Cell<bool>>,
     timeout_ms: u32,
     _on_timeout: Closure<dyn FnMut()>,
-    caller: Option<(AbortSignal, Closure<dyn FnMut()>)>,
+    caller: Option<AbortSignal>,
+    /// Only where `AbortSignal.any` is missing: a listener on the caller's signal.
+    listener: Option<Closure<dyn FnMut()>>,
 }
 
 impl Deadline {
-    fn start(timeout_ms: u32, signal: Option<&AbortSignal>) -> Result<Self, Error> {
-        if signal.is_some_and(AbortSignal::aborted) {
+    fn start(timeout_ms: u32, caller: Option<&AbortSignal>) -> Result<Self, Error> {
+        if caller.is_some_and(AbortSignal::aborted) {
             return Err(aborted());
         }
         let controller = AbortController::new().map_err(|_| {
@@ -149,20 +256,30 @@ impl Deadline {
             })
         };
         let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), timeout_ms as i32);
-        let caller = signal.map(|signal| {
-            let controller = controller.clone();
-            let on_abort = Closure::<dyn FnMut()>::new(move || controller.abort());
-            let _ =
-                signal.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
-            (signal.clone(), on_abort)
-        });
+        let own = controller.signal();
+        let (signal, listener) = match caller {
+            None => (own, None),
+            Some(caller) => match follow(&[caller, &own]) {
+                Some(both) => (both, None),
+                None => {
+                    let controller = controller.clone();
+                    let on_abort = Closure::<dyn FnMut()>::new(move || controller.abort());
+                    let _ = caller.add_event_listener_with_callback(
+                        "abort",
+                        on_abort.as_ref().unchecked_ref(),
+                    );
+                    (own, Some(on_abort))
+                }
+            },
+        };
         Ok(Self {
-            controller,
+            signal,
             timer,
             timed_out,
             timeout_ms,
             _on_timeout: on_timeout,
-            caller,
+            caller: caller.cloned(),
+            listener,
         })
     }
 
@@ -178,24 +295,21 @@ impl Deadline {
                 message.push_str("; it may still have taken effect, check before retrying");
             }
             Error::new(ErrorCode::Timeout, message)
-        } else if self
-            .caller
-            .as_ref()
-            .is_some_and(|(signal, _)| signal.aborted())
-        {
+        } else if self.caller.as_ref().is_some_and(AbortSignal::aborted) {
             aborted()
         } else {
             let detail = describe_failure(failure);
+            let hint = hint(&detail);
             if request.idempotent || status.is_some() || surely_not_sent(&detail) {
                 Error::new(
                     ErrorCode::Network,
-                    format!("{}: {detail}", request.operation),
+                    format!("{}: {detail}{hint}", request.operation),
                 )
             } else {
                 Error::new(
                     ErrorCode::OutcomeUnknown,
                     format!(
-                        "{}: the connection failed after the request was sent ({detail}); it may or may not have taken effect, check before retrying",
+                        "{}: the connection failed after the request was sent ({detail}); it may or may not have taken effect, check before retrying{hint}",
                         request.operation
                     ),
                 )
@@ -210,8 +324,8 @@ impl Deadline {
 impl Drop for Deadline {
     fn drop(&mut self) {
         clear_timeout(&self.timer);
-        if let Some((signal, on_abort)) = &self.caller {
-            let _ = signal
+        if let (Some(caller), Some(on_abort)) = (&self.caller, &self.listener) {
+            let _ = caller
                 .remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
         }
     }
@@ -222,6 +336,10 @@ pub async fn sleep(ms: u32, signal: Option<&AbortSignal>) -> Result<(), Error> {
     if signal.is_some_and(AbortSignal::aborted) {
         return Err(aborted());
     }
+    // The listener goes on a signal that follows the caller's, where the runtime can make one,
+    // so that many concurrent waits on one shared signal add no listeners to it.
+    let followed = signal.map(|signal| follow(&[signal]).unwrap_or_else(|| signal.clone()));
+    let signal = followed.as_ref();
     let mut timer = JsValue::UNDEFINED;
     let mut on_abort: Option<Function> = None;
     let promise = Promise::new(&mut |resolve, reject| {
@@ -264,8 +382,9 @@ fn describe_failure(failure: &JsValue) -> String {
     }
 }
 
-/// Failures that prove the request never left: Node's connection set-up error codes, TLS
-/// verification, and the fetch standard's blocked ports.
+/// Failures that prove the request never reached the server's application: Node's connection
+/// set-up error codes, TLS verification, a TLS handshake against a server that speaks plain
+/// HTTP (`https://` to an `http` port), and the fetch standard's blocked ports.
 fn surely_not_sent(detail: &str) -> bool {
     [
         "ECONNREFUSED",
@@ -276,8 +395,24 @@ fn surely_not_sent(detail: &str) -> bool {
         "CERT_",
         "UNABLE_TO_VERIFY",
         "SELF_SIGNED",
+        "ERR_SSL_",
+        "EPROTO",
         "bad port",
     ]
     .iter()
     .any(|code| detail.contains(code))
+}
+
+/// What a failure most likely means, for its message: the causes a user can act on.
+fn hint(detail: &str) -> &'static str {
+    if detail.contains("ERR_SSL_WRONG_VERSION_NUMBER") || detail.contains("EPROTO") {
+        "; the server does not speak TLS on this port: the endpoint should likely start with http:// (or name the HTTPS port)"
+    } else if detail.contains("UND_ERR_SOCKET") {
+        "; if the endpoint is http:// and the server speaks HTTPS on this port, the request was never performed: use https://"
+    } else if !detail.contains('(') {
+        // A browser's bare TypeError, which says nothing more.
+        "; in a browser this is also what a cross-origin endpoint without CORS looks like (serve the page from CloudTower's origin or a same-origin proxy), as well as a blocked mixed-content request or an untrusted certificate, and then the request was never sent"
+    } else {
+        ""
+    }
 }

@@ -145,15 +145,22 @@ impl Client {
     /// One logical request: attempts until success, a final failure, or the retry policy says
     /// stop (it never retries a request that is not idempotent). Boxed: every flow awaits it,
     /// and one copy of its state machine keeps the wasm small.
+    /// `envelope`: the answer is one the core reads, so its size is limited.
     fn send<'a>(
         &'a self,
         request: &'a HttpRequest,
         call: &'a Call,
+        envelope: bool,
     ) -> Pin<Box<dyn Future<Output = Result<Exchange, Error>> + 'a>> {
-        Box::pin(self.attempts(request, call))
+        Box::pin(self.attempts(request, call, envelope))
     }
 
-    async fn attempts(&self, request: &HttpRequest, call: &Call) -> Result<Exchange, Error> {
+    async fn attempts(
+        &self,
+        request: &HttpRequest,
+        call: &Call,
+        envelope: bool,
+    ) -> Result<Exchange, Error> {
         let settings = &self.settings;
         let mut attempt = 1;
         loop {
@@ -161,7 +168,7 @@ impl Client {
             let started = js_sys::Date::now();
             let result = settings
                 .transport
-                .send(request, call.timeout_ms, call.signal.as_ref())
+                .send(request, call.timeout_ms, call.signal.as_ref(), envelope)
                 .await;
             settings
                 .hooks
@@ -197,17 +204,18 @@ impl Client {
         request: &HttpRequest,
         call: &Call,
     ) -> Result<HttpResponse, Error> {
-        let exchange = self.send(request, call).await?;
-        Ok(envelope(&exchange))
+        let exchange = self.send(request, call, true).await?;
+        envelope(&request.operation, &exchange)
     }
 
     /// Sends a v2 call; a non-2xx answer becomes the classified error. The body of a success
-    /// stays a JS string.
+    /// stays a JS string (`envelope`: one of at most a few megabytes).
     pub async fn v2_exchange(
         &self,
         operation: &Operation,
         body: Option<String>,
         call: &Call,
+        envelope: bool,
     ) -> Result<Exchange, Error> {
         let credential = self.credential();
         let request = v2::call_request(
@@ -217,11 +225,11 @@ impl Client {
             call.language,
             body,
         )?;
-        let exchange = self.send(&request, call).await?;
+        let exchange = self.send(&request, call, envelope).await?;
         if !(200..300).contains(&exchange.status) {
             return Err(crate::core::response::error_from_status(
                 operation.name,
-                &envelope(&exchange),
+                &self::envelope(operation.name, &exchange)?,
             ));
         }
         Ok(exchange)
@@ -235,7 +243,7 @@ impl Client {
         body: Option<String>,
         call: &Call,
     ) -> Result<wasm_bindgen::JsValue, Error> {
-        let exchange = self.v2_exchange(operation, body, call).await?;
+        let exchange = self.v2_exchange(operation, body, call, false).await?;
         let value = convert::parse_json(&exchange.body, operation.name)
             .map_err(|e| with_exchange(e, &exchange))?;
         operation
@@ -251,8 +259,8 @@ impl Client {
         body: Option<String>,
         call: &Call,
     ) -> Result<(Exchange, HttpResponse), Error> {
-        let exchange = self.v2_exchange(operation, body, call).await?;
-        let response = envelope(&exchange);
+        let exchange = self.v2_exchange(operation, body, call, true).await?;
+        let response = envelope(operation.name, &exchange)?;
         Ok((exchange, response))
     }
 
@@ -312,9 +320,27 @@ impl Client {
     }
 }
 
-/// An exchange's body handed to the core as an envelope.
-fn envelope(exchange: &Exchange) -> HttpResponse {
-    convert::envelope(exchange.status, exchange.request_id.clone(), &exchange.body)
+/// An exchange's body handed to the core as an envelope; one refused for its size is a clean
+/// error (`DECODE`, or `HTTP` for an error status) that says how large it was.
+fn envelope(operation: &str, exchange: &Exchange) -> Result<HttpResponse, Error> {
+    if let Some(size) = exchange.oversized {
+        let code = if (200..300).contains(&exchange.status) {
+            ErrorCode::Decode
+        } else {
+            ErrorCode::Http
+        };
+        let message = format!(
+            "{operation}: the answer (HTTP {}) has {size}, more than the {} bytes read for an answer the client decodes; it was refused unparsed",
+            exchange.status,
+            transport::MAX_ENVELOPE_BYTES
+        );
+        return Err(with_exchange(Error::new(code, message), exchange).with_operation(operation));
+    }
+    Ok(convert::envelope(
+        exchange.status,
+        exchange.request_id.clone(),
+        &exchange.body,
+    ))
 }
 
 pub fn with_exchange(error: Error, exchange: &Exchange) -> Error {

@@ -140,7 +140,7 @@ impl Pager {
             let body = self.listing.page_body(&state.borrow().progress);
             let exchange = self
                 .client
-                .v2_exchange(&self.listing.operation, Some(body), &call)
+                .v2_exchange(&self.listing.operation, Some(body), &call, false)
                 .await?;
             let name = self.listing.operation.name;
             let page: Array = convert::parse_json(&exchange.body, name)

@@ -19,7 +19,7 @@ pub fn error_from_status(operation: &str, response: &HttpResponse) -> Error {
         _ => ErrorCode::Http,
     };
     let message = match (&body, &response.body) {
-        (Some(body), _) => body.message.clone(),
+        (Some(body), _) => bounded(&body.message),
         (None, Body::Text(text)) => format!("HTTP {}{}", response.status, excerpt_suffix(text)),
         (None, Body::Json(_)) => format!("HTTP {}", response.status),
     };
@@ -87,6 +87,22 @@ pub fn excerpt(body: &str) -> String {
     text
 }
 
+/// The most of a server's text that goes into an error message (the whole text stays in
+/// `errorBody` / `graphqlErrors`): a 20 MB message must not be printed whole by every logger.
+pub const MAX_SERVER_TEXT: usize = 2000;
+
+/// `text`, cut to [`MAX_SERVER_TEXT`] characters with a marker that gives the full length.
+pub fn bounded(text: &str) -> String {
+    match text.char_indices().nth(MAX_SERVER_TEXT) {
+        None => text.to_owned(),
+        Some((end, _)) => format!(
+            "{}… (cut: {} characters in all)",
+            &text[..end],
+            text.chars().count()
+        ),
+    }
+}
+
 /// Whether a code or message speaks of a second factor. The 2FA login answer is undocumented,
 /// so this looks for the idea in English and Chinese rather than for one exact body.
 pub fn looks_like_mfa(text: &str) -> bool {
@@ -114,6 +130,7 @@ pub const MFA_ADVICE: &str = "two-factor authentication is enabled for this user
     the apiKey option";
 
 pub fn mfa_error(operation: &str, server_message: &str, response: &HttpResponse) -> Error {
+    let server_message = bounded(server_message);
     let message = if server_message.is_empty() {
         MFA_ADVICE.to_owned()
     } else {
@@ -136,11 +153,11 @@ pub fn graphql_error(
 ) -> Error {
     let first = errors.first();
     let first_code = first.and_then(GraphqlError::code).unwrap_or_default();
-    let first_message = first.map(GraphqlError::message).unwrap_or_default();
+    let first_message = bounded(first.map(GraphqlError::message).unwrap_or_default());
     let code = match first_code {
         "UNAUTHENTICATED" => ErrorCode::Unauthorized,
         "FORBIDDEN" => ErrorCode::Forbidden,
-        _ if looks_like_mfa(first_code) || looks_like_mfa(first_message) => ErrorCode::MfaRequired,
+        _ if looks_like_mfa(first_code) || looks_like_mfa(&first_message) => ErrorCode::MfaRequired,
         "" if response.status == 401 => ErrorCode::Unauthorized,
         "" if response.status == 403 => ErrorCode::Forbidden,
         _ => ErrorCode::Graphql,
@@ -241,6 +258,36 @@ mod tests {
             (empty.code, empty.message.as_str()),
             (ErrorCode::Unauthorized, "HTTP 401")
         );
+    }
+
+    #[test]
+    fn long_server_messages_are_cut_with_their_length() {
+        let long = "数".repeat(MAX_SERVER_TEXT * 3);
+        let body = format!(r#"{{"message":"{long}","status":500,"path":"/x"}}"#);
+        let error = error_from_status("get-vms", &answer(500, &body));
+        assert_eq!(
+            error.message,
+            format!(
+                "{}… (cut: 6000 characters in all)",
+                "数".repeat(MAX_SERVER_TEXT)
+            )
+        );
+        assert_eq!(
+            error.details.error_body.unwrap().message.chars().count(),
+            6000,
+            "the body keeps it whole"
+        );
+        let graphql = graphql_error(
+            "q",
+            &answer(200, ""),
+            vec![GraphqlError(crate::core::json::object([(
+                "message",
+                long.as_str().into(),
+            )]))],
+            None,
+        );
+        assert!(graphql.message.ends_with("(cut: 6000 characters in all)"));
+        assert_eq!(bounded("short"), "short");
     }
 
     #[test]
