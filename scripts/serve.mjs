@@ -73,6 +73,36 @@ const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
 const isLoopbackHost = (hostname) =>
   LOOPBACK_NAMES.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname) || hostname.endsWith(".localhost");
 
+// Every proxied answer is data, never a document or a script of the console's origin: a hostile
+// (or tampered plain-http) upstream must not run a page there or install a service worker.
+const PROXIED_CSP = "sandbox; default-src 'none'";
+// Upstream headers replaced by the proxy's own, or dropped (a service worker scope widener).
+const DROP_RESPONSE = new Set(["content-security-policy", "content-security-policy-report-only", "x-content-type-options", "service-worker-allowed"]);
+const PROXIED_HEADERS = { "content-security-policy": PROXIED_CSP, "x-content-type-options": "nosniff" };
+
+/**
+ * The upstream URL as CloudTower's root: an http(s) URL without credentials, query or fragment.
+ * A path ending in /v2/api or /api (the official SDKs' base URL) is refused, naming the suffix and
+ * the root to write instead, since the proxy appends those paths itself. Throws a TypeError.
+ */
+export function parseUpstream(input, name = "upstream") {
+  let url;
+  try {
+    url = new URL(String(input));
+  } catch {
+    throw new TypeError(`${name} is not a URL: ${JSON.stringify(String(input))}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError(`${name} must be an http: or https: URL`);
+  if (url.username || url.password) throw new TypeError(`${name} must not carry credentials`);
+  if (url.search || url.hash) throw new TypeError(`${name} must not have a query or fragment`);
+  const suffix = /\/(?:v2\/)?api\/?$/i.exec(url.pathname)?.[0];
+  if (suffix) {
+    const root = `${url.origin}${url.pathname.slice(0, -suffix.length)}`;
+    throw new TypeError(`${name} ends in ${suffix}: give CloudTower's root, not its API path (the proxy adds /api and /v2/api itself): ${root}`);
+  }
+  return url;
+}
+
 /** True when `pathname` is one of CloudTower's API paths the proxy forwards. */
 export function isApiPath(pathname) {
   return pathname === "/api" || pathname === "/api/" || pathname.startsWith("/v2/api/");
@@ -171,13 +201,10 @@ export async function startConsoleServer(options = {}) {
   let upstream = null;
   if (upstreamInput !== undefined && upstreamInput !== null && upstreamInput !== "") {
     try {
-      upstream = new URL(String(upstreamInput));
-    } catch {
-      fail(`upstream is not a URL: ${JSON.stringify(String(upstreamInput))}`);
+      upstream = parseUpstream(upstreamInput);
+    } catch (error) {
+      fail(error.message);
     }
-    if (upstream.protocol !== "http:" && upstream.protocol !== "https:") fail("upstream must be an http: or https: URL");
-    if (upstream.username || upstream.password) fail("upstream must not carry credentials");
-    if (upstream.search || upstream.hash) fail("upstream must not have a query or fragment");
   }
   const basePath = upstream ? upstream.pathname.replace(/\/+$/, "") : "";
   const upstreamHostname = upstream ? upstream.hostname.replace(/^\[|\]$/g, "") : "";
@@ -228,6 +255,7 @@ export async function startConsoleServer(options = {}) {
       "content-type": "application/json; charset=utf-8",
       "content-length": Buffer.byteLength(text),
       "cache-control": "no-store",
+      ...PROXIED_HEADERS,
       ...headers,
     });
     res.end(text);
@@ -250,6 +278,13 @@ export async function startConsoleServer(options = {}) {
     const finish = (status, requestId, note) =>
       emit({ method: req.method, pathname, status, requestId, ms: Math.round(performance.now() - started), note });
 
+    // A service worker script is never fetched through the proxy, whatever the upstream answers.
+    if (req.headers["service-worker"] !== undefined) {
+      const requestId = randomUUID();
+      sendJson(res, 403, { message: "The CloudTower API paths of this console server never serve a service worker.", status: 403, path: pathname }, { [REQUEST_ID]: requestId });
+      req.resume();
+      return finish(403, requestId, "service-worker-refused");
+    }
     if (!upstream) {
       const requestId = randomUUID();
       sendJson(res, 502, { message: "No upstream CloudTower is configured for this console server.", status: 502, path: pathname }, { [REQUEST_ID]: requestId });
@@ -300,11 +335,12 @@ export async function startConsoleServer(options = {}) {
       for (let i = 0; i < upRes.rawHeaders.length; i += 2) {
         const name = upRes.rawHeaders[i];
         const lower = name.toLowerCase();
-        if (HOP_BY_HOP.has(lower) || connectionOut.has(lower)) continue;
+        if (HOP_BY_HOP.has(lower) || connectionOut.has(lower) || DROP_RESPONSE.has(lower)) continue;
         const value = upRes.rawHeaders[i + 1];
         if (out[name] === undefined) out[name] = value;
         else out[name] = [].concat(out[name], value);
       }
+      Object.assign(out, PROXIED_HEADERS);
       const requestId = upRes.headers[REQUEST_ID];
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, out);
       upRes.pipe(res);
