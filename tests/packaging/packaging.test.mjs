@@ -22,6 +22,7 @@ const FLOW = join(ROOT, "tests/browser/page/flow.mjs");
 const TSC = join(ROOT, "node_modules/typescript/bin/tsc");
 // Pinned consumer-side tools (installed in the temporary projects only, never in the repo).
 const VITE_VERSION = "7.3.8";
+const VITE8_VERSION = "8.4.0"; // its dev server needs no workaround (see the Vite 8 test)
 const TYPES_NODE_VERSION = "20.19.43";
 
 const admin = { username: ACCOUNTS.admin.username, password: ACCOUNTS.admin.password };
@@ -68,6 +69,12 @@ function startProjects() {
     cpSync(source, dir, { recursive: true });
     cpSync(FLOW, join(dir, "src/flow.js"));
     return makeProject("vite", { type: "module", devDependencies: { vite: VITE_VERSION } });
+  });
+  start("vite8", async () => {
+    const dir = join(work, "vite8");
+    cpSync(join(FIXTURES, "vite-dashboard"), dir, { recursive: true });
+    cpSync(FLOW, join(dir, "src/flow.js"));
+    return makeProject("vite8", { type: "module", devDependencies: { vite: VITE8_VERSION } });
   });
 }
 
@@ -364,7 +371,7 @@ test("TypeScript, Node project (nodenext, @types/node, no DOM lib): ESM and Comm
 
 async function importVite(dir) {
   const entry = join(dir, "node_modules/vite/dist/node/index.js");
-  assert.ok(existsSync(entry), `vite ${VITE_VERSION} is not installed in ${dir}`);
+  assert.ok(existsSync(entry), `vite is not installed in ${dir}`);
   return import(pathToFileURL(entry).href);
 }
 
@@ -463,6 +470,26 @@ test("Vite dev server: the dashboard with init(wasm?url) from the \"./wasm\" exp
   await server.listen();
   const url = new URL("dev.html", server.resolvedUrls.local[0]).href;
   const { errors, wasm } = await driveDashboard(t, url, "packaging-vite-dev");
+  assert.equal(wasm.length, 1);
+  assert.equal(wasm[0].status, 200);
+  assert.match(wasm[0].type ?? "", /^application\/wasm/);
+  assert.deepEqual(errors, []);
+});
+
+test("Vite 8 dev server: the production entry, init() with no argument, no optimizeDeps or ?url workaround", { skip: SKIP_BROWSER, timeout: 200_000 }, async (t) => {
+  const dir = await projects.vite8;
+  const vite = await importVite(dir);
+  assert.match(vite.version, /^8\./);
+  const server = await vite.createServer({
+    root: dir, configFile: false, logLevel: "warn", clearScreen: false,
+    server: {
+      host: "127.0.0.1", port: 0, strictPort: false, hmr: false, watch: null,
+      proxy: { "/api": { target: sim.url }, "/v2/api": { target: sim.url } },
+    },
+  });
+  t.after(() => server.close());
+  await server.listen();
+  const { errors, wasm } = await driveDashboard(t, server.resolvedUrls.local[0], "packaging-vite8-dev");
   assert.equal(wasm.length, 1);
   assert.equal(wasm[0].status, 200);
   assert.match(wasm[0].type ?? "", /^application\/wasm/);
