@@ -2,17 +2,19 @@
 // project beside the packed package: Bun and Deno run the whole key flow from the package name;
 // workerd (through miniflare) runs a module worker that imports the web build, bundled the way
 // wrangler does, calls init() with the WebAssembly.Module workerd gives for a .wasm import, and runs
-// login → create key → get-vms → delete key. All against the simulator on 127.0.0.1.
+// login → create key → get-vms → delete key; Jest with jsdom runs the key flow with the README's
+// test environment. All against the simulator on 127.0.0.1.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ROOT, run, packPackage, makeProject, assertKeyFlow } from "../packaging/helpers.mjs";
+import { ROOT, run, cleanEnv, packPackage, makeProject, assertKeyFlow } from "../packaging/helpers.mjs";
 import { startSimulator, ACCOUNTS } from "../sim/index.mjs";
 
 // Pinned runtimes (consumer-side, installed in the temporary project only).
 const RUNTIMES = { bun: "1.4.5", deno: "2.9.6", miniflare: "4.20260730.0" };
+const JEST = { jest: "30.5.2", "jest-environment-jsdom": "30.5.2" };
 const admin = ACCOUNTS.admin;
 
 let work;
@@ -20,6 +22,7 @@ let tarball;
 let cleanup;
 let sim;
 let project;
+let jestProject;
 
 // What a Bun or Deno user writes: the package by name, init() (harmless where not needed), the flow.
 const SCRIPT = `import * as api from "cloudtower-wasm";
@@ -63,10 +66,38 @@ before(async () => {
     return dir;
   });
   project.catch(() => {}); // reported by the tests that await it
+  jestProject = makeProject(work, tarball, "jest", {}, JEST).then((dir) => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const block = /```js\n(\/\/ jest\.config\.cjs\n[\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(block, "README has the Jest set-up");
+    // The README block holds both files, each under its name as a comment.
+    const [, config, environment] = block.split(/^\/\/ (?=jest\.config\.cjs|jest-environment\.cjs)/m);
+    writeFileSync(join(dir, "jest.config.cjs"), config.replace(/^jest\.config\.cjs\n/, ""));
+    writeFileSync(join(dir, "jest-environment.cjs"), environment.replace(/^jest-environment\.cjs\n/, ""));
+    writeFileSync(join(dir, "flow.test.js"), JEST_TEST);
+    return dir;
+  });
+  jestProject.catch(() => {});
 });
+
+const JEST_TEST = `const api = require("cloudtower-wasm");
+test("the key flow in a jsdom test", async () => {
+  expect(typeof document).toBe("object");
+  const client = new api.CloudTowerClient({ endpoint: process.env.SIM_URL });
+  await client.login({ username: process.env.SIM_USER, password: process.env.SIM_PASSWORD });
+  const key = await client.createApiKey({ name: "runtime-jest" });
+  const vms = await client.withApiKey(key.key).call("get-vms", { first: 2 });
+  expect(vms.length).toBe(2);
+  expect(await client.deleteApiKey(key.key)).toEqual({ id: key.id, alreadyRevoked: false });
+  const error = await client.withApiKey(key.key).call("get-vms", { first: 1 }).catch((e) => e);
+  expect(error).toBeInstanceOf(api.CloudTowerError);
+  expect(error.code).toBe("UNAUTHORIZED");
+});
+`;
 
 after(async () => {
   await project?.catch(() => {});
+  await jestProject?.catch(() => {});
   await sim?.close();
   cleanup?.();
 });
@@ -107,4 +138,13 @@ test(`workerd (miniflare ${RUNTIMES.miniflare}): a module worker runs login → 
   const text = await response.text();
   assert.equal(response.status, 200, text);
   assertKeyFlow(sim, JSON.parse(text), name);
+});
+
+test(`Jest ${JEST.jest} with jsdom: the README's test environment runs the key flow`, { timeout: 300_000 }, async () => {
+  const dir = await jestProject;
+  const { stdout, stderr } = await run(process.execPath, [join(dir, "node_modules/jest/bin/jest.js"), "--ci"], {
+    cwd: dir, timeout: 120_000, env: cleanEnv({ SIM_URL: sim.url, SIM_USER: admin.username, SIM_PASSWORD: admin.password }),
+  });
+  assert.match(stdout + stderr, /Tests:\s+1 passed, 1 total/);
+  assert.ok(!sim.state.apiKeys().some((k) => k.name === "runtime-jest"), "the key was revoked");
 });
