@@ -62,5 +62,12 @@ const names = [...esm.matchAll(/^export (?:class|function) (\w+)/gm)].map((m) =>
 const cjs = `"use strict";\n${esm.replace(/^export /gm, "")}\nmodule.exports = { ${names.join(", ")} };\n`;
 writeFileSync(new URL("error.cjs", pkg), cjs);
 
+// The shipped README carries the CLI's exit statuses, from the table the CLI itself uses.
+const { EXIT_CODE_MEANINGS } = await import(new URL("cli/errors.mjs", template));
+const exitTable = ["| status | code | meaning |", "| --- | --- | --- |",
+  ...EXIT_CODE_MEANINGS.map(([status, code, meaning]) => `| ${status} | ${code ? `\`${code}\`` : ""} | ${meaning} |`)].join("\n");
+const readme = readFileSync(new URL("README.md", template), "utf8");
+writeFileSync(new URL("README.md", pkg), replaceAll(readme, "<!-- exit statuses -->", exitTable));
+
 for (const file of manifest.files) readFileSync(new URL(file, pkg)); // every listed file exists
 console.log(`${process.argv[2] ?? "pkg"}/ stamped: cloudtower-wasm@${version}`);

@@ -278,6 +278,18 @@ test("tarball: exactly the files whitelist, no sources or tests, sideEffects fal
   assert.equal(manifest.exports["./package.json"], "./package.json");
 });
 
+test("the shipped README is the reference: every error code, every CLI exit status, the same-origin proxy need, no link to a home that does not exist", async () => {
+  const readme = readFileSync(join(PKG, "README.md"), "utf8");
+  const { EXIT_CODE_MEANINGS } = await import(pathToFileURL(join(PKG, "cli/errors.mjs")).href);
+  for (const [status, code] of EXIT_CODE_MEANINGS) {
+    assert.ok(readme.includes(`| ${status} | ${code ? `\`${code}\`` : ""} |`), `exit status ${status} ${code}`);
+  }
+  const union = /export type CloudTowerErrorCode =([^;]+);/.exec(readFileSync(join(PKG, "index.d.mts"), "utf8"))[1];
+  for (const [, code] of union.matchAll(/"([A-Z_]+)"/g)) assert.ok(readme.includes(`\`${code}\``), `error code ${code}`);
+  assert.match(readme, /proxies `\/api` and `\/v2\/api`/);
+  assert.doesNotMatch(readme, /\]\(https?:|project's README/, "no link to a page the user cannot reach");
+});
+
 test("CommonJS project: require() resolves every export and runs the key flow", { timeout: 200_000 }, async () => {
   const { dir, report } = await runNodeConsumer("cjs", "run.cjs");
   assertNodeReport(report, dir, ["require"]);
