@@ -31,7 +31,8 @@ Options:
   --no-api-keys-query
                     simulator only: a server without the apiKeys list query (shows the console's
                     "cannot list keys" mode)
-  --upstream URL    proxy to this CloudTower (http: or https:) instead of the simulator
+  --upstream URL    proxy to this CloudTower (http: or https:) instead of the simulator: its
+                    root (https://tower.example), not its API path (.../v2/api is refused)
   --ca FILE         trust this CA (PEM) for the upstream's certificate, in addition to the
                     system CAs (self-signed appliance certificates)
   --insecure        do NOT verify the upstream's TLS certificate (dangerous: anyone on the path

@@ -387,6 +387,12 @@ async function importVite(dir) {
   return import(pathToFileURL(entry).href);
 }
 
+/** The README's Vite proxy options (`tower` there), with the simulator as CloudTower. */
+function towerProxy() {
+  const tower = { target: sim.url, changeOrigin: true, secure: true };
+  return { "/api": tower, "/v2/api": tower };
+}
+
 /** Opens `url` in a fresh context, waits for the dashboard, runs the key flow and the VM table. */
 async function driveDashboard(t, url, name) {
   browser ??= await launchChromium();
@@ -441,7 +447,7 @@ test("Vite project: vite build bundles the web build and its .wasm; the dashboar
     root: dir, configFile: false, logLevel: "warn",
     preview: {
       host: "127.0.0.1", port: 0, strictPort: true,
-      proxy: { "/api": { target: sim.url }, "/v2/api": { target: sim.url } },
+      proxy: towerProxy(),
     },
   });
   t.after(() => server.close());
@@ -475,7 +481,7 @@ test("Vite dev server: the dashboard with init(wasm?url) from the \"./wasm\" exp
     root: dir, configFile: false, logLevel: "warn", clearScreen: false,
     server: {
       host: "127.0.0.1", port: 0, strictPort: false, hmr: false, watch: null,
-      proxy: { "/api": { target: sim.url }, "/v2/api": { target: sim.url } },
+      proxy: towerProxy(),
     },
   });
   t.after(() => server.close());
@@ -496,7 +502,7 @@ test("Vite 8 dev server: the production entry, init() with no argument, no optim
     root: dir, configFile: false, logLevel: "warn", clearScreen: false,
     server: {
       host: "127.0.0.1", port: 0, strictPort: false, hmr: false, watch: null,
-      proxy: { "/api": { target: sim.url }, "/v2/api": { target: sim.url } },
+      proxy: towerProxy(),
     },
   });
   t.after(() => server.close());
