@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startConsoleServer } from "./serve.mjs";
+import { startConsoleServer, parseUpstream } from "./serve.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const WWW = path.join(ROOT, "www");
@@ -31,7 +31,8 @@ Options:
   --no-api-keys-query
                     simulator only: a server without the apiKeys list query (shows the console's
                     "cannot list keys" mode)
-  --upstream URL    proxy to this CloudTower (http: or https:) instead of the simulator
+  --upstream URL    proxy to this CloudTower (http: or https:) instead of the simulator: its
+                    root (https://tower.example), not its API path (.../v2/api is refused)
   --ca FILE         trust this CA (PEM) for the upstream's certificate, in addition to the
                     system CAs (self-signed appliance certificates)
   --insecure        do NOT verify the upstream's TLS certificate (dangerous: anyone on the path
@@ -99,11 +100,10 @@ if (args.upstream && (simOnly.length || args["no-api-keys-query"])) {
 let upstreamUrl = null;
 if (args.upstream) {
   try {
-    upstreamUrl = new URL(args.upstream);
-  } catch {
-    fail(`--upstream is not a URL: ${JSON.stringify(args.upstream)}`);
+    upstreamUrl = parseUpstream(args.upstream, "--upstream");
+  } catch (error) {
+    fail(error.message);
   }
-  if (!["http:", "https:"].includes(upstreamUrl.protocol)) fail("--upstream must be an http: or https: URL");
 }
 if ((args.ca || args.insecure) && !upstreamUrl) {
   process.stderr.write("demo: warning: --ca and --insecure only apply with --upstream https://...; ignored\n");

@@ -10,15 +10,21 @@
 //   });
 //   console.log(server.url); ... await server.close();
 //
-// node:http / node:https / node:fs only. Never logs Authorization or any body.
+// Static files are sirv's (content types, ETag / 304, HEAD, ranges); proxying is httpxy's
+// (streaming both ways). This file adds what the console needs around them: the DNS-rebinding
+// guard, no dot-files or symlink escapes, the CSP of the pages, the sandbox of proxied answers,
+// hop-by-hop and cookie hygiene, a connect deadline, 502 ErrorBody answers naming TLS problems,
+// and one log line per request. Never logs Authorization or any body.
 
 import http from "node:http";
 import https from "node:https";
 import tls from "node:tls";
 import fs from "node:fs";
-import fsp from "node:fs/promises";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
+import sirv from "sirv";
+import { lookup as lookupType } from "mrmime";
+import { createProxyServer } from "httpxy";
 
 /** The Content-Security-Policy of every HTML page: the wasm needs 'wasm-unsafe-eval', nothing looser. */
 export const CONSOLE_CSP = [
@@ -33,30 +39,8 @@ export const CONSOLE_CSP = [
   "form-action 'self'",
 ].join("; ");
 
-const CONTENT_TYPES = {
-  ".html": "text/html; charset=utf-8",
-  ".htm": "text/html; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".cjs": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json; charset=utf-8",
-  ".map": "application/json; charset=utf-8",
-  ".wasm": "application/wasm",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".gif": "image/gif",
-  ".webp": "image/webp",
-  ".ico": "image/x-icon",
-  ".txt": "text/plain; charset=utf-8",
-  ".md": "text/markdown; charset=utf-8",
-  ".ts": "text/plain; charset=utf-8",
-  ".mts": "text/plain; charset=utf-8",
-  ".woff2": "font/woff2",
-  ".woff": "font/woff",
-};
+// sirv's types, with the charset browsers should assume for text (it names it for HTML only).
+const TEXT_TYPE = /^(text\/|application\/(json|javascript|xml)|image\/svg\+xml)/;
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) are never forwarded in either direction.
 const HOP_BY_HOP = new Set([
@@ -72,6 +56,36 @@ const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
 
 const isLoopbackHost = (hostname) =>
   LOOPBACK_NAMES.has(hostname) || /^127(\.\d{1,3}){3}$/.test(hostname) || hostname.endsWith(".localhost");
+
+// Every proxied answer is data, never a document or a script of the console's origin: a hostile
+// (or tampered plain-http) upstream must not run a page there or install a service worker.
+const PROXIED_CSP = "sandbox; default-src 'none'";
+// Upstream headers replaced by the proxy's own, or dropped (a service worker scope widener).
+const DROP_RESPONSE = new Set(["content-security-policy", "content-security-policy-report-only", "x-content-type-options", "service-worker-allowed"]);
+const PROXIED_HEADERS = { "content-security-policy": PROXIED_CSP, "x-content-type-options": "nosniff" };
+
+/**
+ * The upstream URL as CloudTower's root: an http(s) URL without credentials, query or fragment.
+ * A path ending in /v2/api or /api (the official SDKs' base URL) is refused, naming the suffix and
+ * the root to write instead, since the proxy appends those paths itself. Throws a TypeError.
+ */
+export function parseUpstream(input, name = "upstream") {
+  let url;
+  try {
+    url = new URL(String(input));
+  } catch {
+    throw new TypeError(`${name} is not a URL: ${JSON.stringify(String(input))}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError(`${name} must be an http: or https: URL`);
+  if (url.username || url.password) throw new TypeError(`${name} must not carry credentials`);
+  if (url.search || url.hash) throw new TypeError(`${name} must not have a query or fragment`);
+  const suffix = /\/(?:v2\/)?api\/?$/i.exec(url.pathname)?.[0];
+  if (suffix) {
+    const root = `${url.origin}${url.pathname.slice(0, -suffix.length)}`;
+    throw new TypeError(`${name} ends in ${suffix}: give CloudTower's root, not its API path (the proxy adds /api and /v2/api itself): ${root}`);
+  }
+  return url;
+}
 
 /** True when `pathname` is one of CloudTower's API paths the proxy forwards. */
 export function isApiPath(pathname) {
@@ -171,25 +185,23 @@ export async function startConsoleServer(options = {}) {
   let upstream = null;
   if (upstreamInput !== undefined && upstreamInput !== null && upstreamInput !== "") {
     try {
-      upstream = new URL(String(upstreamInput));
-    } catch {
-      fail(`upstream is not a URL: ${JSON.stringify(String(upstreamInput))}`);
+      upstream = parseUpstream(upstreamInput);
+    } catch (error) {
+      fail(error.message);
     }
-    if (upstream.protocol !== "http:" && upstream.protocol !== "https:") fail("upstream must be an http: or https: URL");
-    if (upstream.username || upstream.password) fail("upstream must not carry credentials");
-    if (upstream.search || upstream.hash) fail("upstream must not have a query or fragment");
   }
   const basePath = upstream ? upstream.pathname.replace(/\/+$/, "") : "";
   const upstreamHostname = upstream ? upstream.hostname.replace(/^\[|\]$/g, "") : "";
   const simControl = simControlInput ?? (upstream ? isLoopbackHost(upstream.hostname) : false);
   const mounts = normalizeStatic(staticInput, cwd);
-  const roots = new Map();
   for (const m of mounts) {
     try {
-      roots.set(m.dir, await fsp.realpath(m.dir));
+      m.root = fs.realpathSync(m.dir);
     } catch {
       fail(`static dir ${m.dir} does not exist`);
     }
+    // dev: files are looked up on each request (edits show at once); etag: weak ETags and 304.
+    m.serve = sirv(m.root, { dev: true, etag: true, dotfiles: false, extensions: ["html"], setHeaders: staticHeaders });
   }
 
   const extraCa = readCa(caInput);
@@ -228,6 +240,7 @@ export async function startConsoleServer(options = {}) {
       "content-type": "application/json; charset=utf-8",
       "content-length": Buffer.byteLength(text),
       "cache-control": "no-store",
+      ...PROXIED_HEADERS,
       ...headers,
     });
     res.end(text);
@@ -245,190 +258,161 @@ export async function startConsoleServer(options = {}) {
 
   // ---- proxy ---------------------------------------------------------------------------------
 
+  const proxyServer = upstream && createProxyServer({
+    // An object, not the URL: an IPv6 hostname without its brackets, the path prefix kept.
+    target: { protocol: upstream.protocol, host: upstream.host, hostname: upstreamHostname, port: upstream.port || undefined, pathname: basePath },
+    agent,
+    secure: !insecure,
+    changeOrigin: true, // Host becomes the upstream's
+  });
+  const contexts = new WeakMap(); // req -> { pathname, finish }
+
+  proxyServer?.on("proxyReq", (upReq, req) => {
+    const connectionListed = String(req.headers.connection ?? "").toLowerCase().split(",").map((t) => t.trim()).filter(Boolean);
+    for (const name of [...HOP_BY_HOP, ...DROP_REQUEST, ...connectionListed]) {
+      // Host is httpxy's (the upstream's); transfer-encoding frames the body Node streams up.
+      if (name !== "host" && name !== "transfer-encoding") upReq.removeHeader(name);
+    }
+    const forwardedFor = req.socket.remoteAddress;
+    if (forwardedFor) upReq.setHeader("x-forwarded-for", req.headers["x-forwarded-for"] ? `${req.headers["x-forwarded-for"]}, ${forwardedFor}` : forwardedFor);
+    // Deadline for getting a connection (TCP + TLS) only; the client has its own request deadlines.
+    const socket = upReq.socket;
+    if (socket && !socket.connecting && !socket.pending) return;
+    const connectTimer = setTimeout(() => {
+      upReq.destroy(Object.assign(new Error("connect timeout"), { code: "UPSTREAM_CONNECT_TIMEOUT" }));
+    }, connectTimeoutMs);
+    const connected = () => clearTimeout(connectTimer);
+    socket?.once(upstream.protocol === "https:" ? "secureConnect" : "connect", connected);
+    upReq.once("response", connected);
+    upReq.once("close", connected);
+  });
+
+  proxyServer?.on("proxyRes", (upRes, req, res) => {
+    const headers = upRes.headers;
+    const connectionListed = String(headers.connection ?? "").toLowerCase().split(",").map((t) => t.trim()).filter(Boolean);
+    for (const name of [...HOP_BY_HOP, ...DROP_RESPONSE, ...connectionListed]) delete headers[name];
+    Object.assign(headers, PROXIED_HEADERS);
+    const context = contexts.get(req);
+    const requestId = headers[REQUEST_ID];
+    let logged = false;
+    const done = (note) => {
+      if (logged) return;
+      logged = true;
+      context.finish(upRes.statusCode, requestId, note);
+    };
+    res.on("finish", () => done());
+    res.on("close", () => done(res.writableFinished ? undefined : "aborted"));
+  });
+
+  proxyServer?.on("error", (error, req, res) => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (res.destroyed) return; // the browser went away first
+    const context = contexts.get(req);
+    const requestId = randomUUID();
+    sendJson(res, 502, { message: describeUpstreamError(error, upstream), status: 502, path: context.pathname }, { [REQUEST_ID]: requestId });
+    context.finish(502, requestId, `upstream-error=${error?.code ?? "unknown"}`);
+  });
+
   function proxy(req, res, url, started) {
     const pathname = url.pathname;
     const finish = (status, requestId, note) =>
       emit({ method: req.method, pathname, status, requestId, ms: Math.round(performance.now() - started), note });
 
-    if (!upstream) {
+    // A service worker script is never fetched through the proxy, whatever the upstream answers.
+    if (req.headers["service-worker"] !== undefined) {
+      const requestId = randomUUID();
+      sendJson(res, 403, { message: "The CloudTower API paths of this console server never serve a service worker.", status: 403, path: pathname }, { [REQUEST_ID]: requestId });
+      req.resume();
+      return finish(403, requestId, "service-worker-refused");
+    }
+    if (!proxyServer) {
       const requestId = randomUUID();
       sendJson(res, 502, { message: "No upstream CloudTower is configured for this console server.", status: 502, path: pathname }, { [REQUEST_ID]: requestId });
       req.resume();
       return finish(502, requestId, "no-upstream");
     }
-
-    const headers = {};
-    const connectionListed = new Set(String(req.headers.connection ?? "").toLowerCase().split(",").map((s) => s.trim()).filter(Boolean));
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (HOP_BY_HOP.has(name) || DROP_REQUEST.has(name) || connectionListed.has(name)) continue;
-      headers[name] = value;
-    }
-    headers.host = upstream.host;
-    const forwardedFor = req.socket.remoteAddress;
-    if (forwardedFor) headers["x-forwarded-for"] = req.headers["x-forwarded-for"] ? `${req.headers["x-forwarded-for"]}, ${forwardedFor}` : forwardedFor;
-
-    const transport = upstream.protocol === "https:" ? https : http;
-    const upReq = transport.request({
-      protocol: upstream.protocol,
-      hostname: upstreamHostname,
-      port: upstream.port || undefined,
-      method: req.method,
-      path: basePath + url.pathname + url.search,
-      headers,
-      agent,
-      servername: upstream.protocol === "https:" && !/^[\d.]+$|:/.test(upstreamHostname) ? upstreamHostname : undefined,
-    });
-
-    let answered = false;
-    // Deadline for getting a connection (TCP + TLS) only; the client has its own request deadlines.
-    const connectTimer = setTimeout(() => {
-      const error = new Error("connect timeout");
-      error.code = "UPSTREAM_CONNECT_TIMEOUT";
-      upReq.destroy(error);
-    }, connectTimeoutMs);
-    upReq.on("socket", (socket) => {
-      const connected = () => clearTimeout(connectTimer);
-      if (!socket.connecting && !socket.pending) return connected();
-      socket.once(upstream.protocol === "https:" ? "secureConnect" : "connect", connected);
-    });
-
-    upReq.on("response", (upRes) => {
-      clearTimeout(connectTimer);
-      answered = true;
-      const out = {};
-      const connectionOut = new Set(String(upRes.headers.connection ?? "").toLowerCase().split(",").map((s) => s.trim()).filter(Boolean));
-      for (let i = 0; i < upRes.rawHeaders.length; i += 2) {
-        const name = upRes.rawHeaders[i];
-        const lower = name.toLowerCase();
-        if (HOP_BY_HOP.has(lower) || connectionOut.has(lower)) continue;
-        const value = upRes.rawHeaders[i + 1];
-        if (out[name] === undefined) out[name] = value;
-        else out[name] = [].concat(out[name], value);
-      }
-      const requestId = upRes.headers[REQUEST_ID];
-      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, out);
-      upRes.pipe(res);
-      upRes.on("error", () => res.destroy());
-      upRes.on("aborted", () => res.destroy());
-      let logged = false;
-      const done = (note) => {
-        if (logged) return;
-        logged = true;
-        finish(upRes.statusCode, requestId, note);
-      };
-      res.on("finish", () => done());
-      res.on("close", () => done(res.writableFinished ? undefined : "aborted"));
-    });
-
-    upReq.on("error", (error) => {
-      clearTimeout(connectTimer);
-      if (answered || res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (res.destroyed) return; // the browser went away first
-      const requestId = randomUUID();
-      const message = describeUpstreamError(error, upstream);
-      sendJson(res, 502, { message, status: 502, path: pathname }, { [REQUEST_ID]: requestId });
-      finish(502, requestId, `upstream-error=${error?.code ?? "unknown"}`);
-    });
-
-    // The browser going away cancels the upstream request (and the other way round).
-    res.on("close", () => {
-      if (!res.writableFinished) upReq.destroy();
-    });
-    req.on("error", () => upReq.destroy());
-    req.pipe(upReq);
+    contexts.set(req, { pathname, finish });
+    proxyServer.web(req, res).catch(() => res.destroy());
   }
 
   // ---- static files --------------------------------------------------------------------------
 
-  async function serveStatic(req, res, url, started) {
+  function staticHeaders(res, pathname) {
+    const type = lookupType(pathname.endsWith("/") ? "index.html" : pathname);
+    res.setHeader("content-type", !type ? "application/octet-stream" : TEXT_TYPE.test(type) ? `${type}; charset=utf-8` : type);
+    res.setHeader("x-content-type-options", "nosniff");
+    res.setHeader("referrer-policy", "no-referrer");
+    res.setHeader("cache-control", "no-cache");
+    if (type === "text/html") {
+      res.setHeader("content-security-policy", CONSOLE_CSP);
+      res.setHeader("x-frame-options", "DENY");
+      res.setHeader("cross-origin-opener-policy", "same-origin");
+    }
+  }
+
+  /**
+   * What sirv must not be asked: a path that does not decode (400), holds NUL or a backslash
+   * (400), names a dot-file or a dot segment, or resolves (symlinks included) outside the mount
+   * (404). A directory without its slash is redirected (301), so relative links in its index work.
+   */
+  function refuseStatic(url, mount, decoded) {
+    const rel = decoded.slice(mount.prefix.length);
+    if (rel.split("/").some((segment) => segment.startsWith("."))) return { status: 404 };
+    let real;
+    try {
+      real = fs.realpathSync(path.join(mount.root, rel));
+    } catch {
+      return { status: 404 };
+    }
+    const inside = path.relative(mount.root, real);
+    if (inside.startsWith("..") || path.isAbsolute(inside)) return { status: 404 };
+    const stat = fs.statSync(real);
+    if (stat.isDirectory()) {
+      if (!decoded.endsWith("/")) return { status: 301, location: `${url.pathname}/${url.search}` };
+      return refuseStatic(url, mount, `${decoded}index.html`);
+    }
+    return stat.isFile() ? null : { status: 404 };
+  }
+
+  function serveStatic(req, res, url, started) {
     const finish = (status) =>
       emit({ method: req.method, pathname: url.pathname, status, requestId: null, ms: Math.round(performance.now() - started) });
     const method = req.method;
+    req.resume();
     if (method !== "GET" && method !== "HEAD") {
-      req.resume();
       sendText(res, method, 405, "Method Not Allowed\n", { allow: "GET, HEAD" });
       return finish(405);
     }
-    req.resume();
     let decoded;
     try {
       decoded = decodeURIComponent(url.pathname);
     } catch {
-      sendText(res, method, 400, "Bad Request\n");
-      return finish(400);
+      decoded = "\0";
     }
     if (decoded.includes("\0") || decoded.includes("\\")) {
       sendText(res, method, 400, "Bad Request\n");
       return finish(400);
     }
     const mount = mounts.find((m) => decoded.startsWith(m.prefix) || `${decoded}/` === m.prefix);
-    if (!mount) {
+    const refused = mount ? refuseStatic(url, mount, decoded) : { status: 404 };
+    if (refused?.status === 301) {
+      res.writeHead(301, { location: refused.location, "content-length": 0 });
+      res.end();
+      return finish(301);
+    }
+    if (refused) {
       sendText(res, method, 404, "Not Found\n");
       return finish(404);
     }
-    const rel = decoded.slice(mount.prefix.length);
-    const segments = rel.split("/");
-    // No "..", no dot-files (".git", ".env"): refuse rather than normalize.
-    if (segments.some((s) => s === ".." || s === "." || s.startsWith("."))) {
+    // sirv sees the path below the mount, as it was sent (it decodes it itself).
+    req.url = `/${url.pathname.slice(mount.prefix.length)}${url.search}`;
+    res.on("finish", () => finish(res.statusCode));
+    mount.serve(req, res, () => {
       sendText(res, method, 404, "Not Found\n");
-      return finish(404);
-    }
-    let file = path.join(mount.dir, ...segments.filter(Boolean));
-    const root = roots.get(mount.dir);
-    try {
-      let real = await fsp.realpath(file);
-      let stat = await fsp.stat(real);
-      if (stat.isDirectory()) {
-        if (!decoded.endsWith("/")) {
-          const location = `${url.pathname}/${url.search}`;
-          res.writeHead(301, { location, "content-length": 0 });
-          res.end();
-          return finish(301);
-        }
-        file = path.join(real, "index.html");
-        real = await fsp.realpath(file);
-        stat = await fsp.stat(real);
-      }
-      const inside = path.relative(root, real);
-      if (inside.startsWith("..") || path.isAbsolute(inside) || !stat.isFile()) throw Object.assign(new Error("outside"), { code: "ENOENT" });
-      const type = CONTENT_TYPES[path.extname(real).toLowerCase()] ?? "application/octet-stream";
-      const etag = `W/"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
-      const headers = {
-        "content-type": type,
-        "x-content-type-options": "nosniff",
-        "referrer-policy": "no-referrer",
-        "cache-control": "no-cache",
-        etag,
-      };
-      if (type.startsWith("text/html")) {
-        headers["content-security-policy"] = CONSOLE_CSP;
-        headers["x-frame-options"] = "DENY";
-        headers["cross-origin-opener-policy"] = "same-origin";
-      }
-      if (req.headers["if-none-match"] === etag) {
-        res.writeHead(304, headers);
-        res.end();
-        return finish(304);
-      }
-      headers["content-length"] = stat.size;
-      res.writeHead(200, headers);
-      if (method === "HEAD") {
-        res.end();
-        return finish(200);
-      }
-      const stream = fs.createReadStream(real);
-      stream.on("error", () => res.destroy());
-      stream.pipe(res);
-      res.on("finish", () => finish(200));
-    } catch (error) {
-      if (res.headersSent) return res.destroy();
-      const status = error?.code === "ENOENT" || error?.code === "ENOTDIR" || error?.code === "ELOOP" ? 404 : error?.code === "EACCES" ? 403 : 500;
-      sendText(res, method, status, status === 404 ? "Not Found\n" : status === 403 ? "Forbidden\n" : "Internal Server Error\n");
-      finish(status);
-    }
+    });
   }
 
   // ---- server --------------------------------------------------------------------------------
@@ -452,10 +436,12 @@ export async function startConsoleServer(options = {}) {
       proxy(req, res, url, started);
       return;
     }
-    serveStatic(req, res, url, started).catch(() => {
+    try {
+      serveStatic(req, res, url, started);
+    } catch {
       if (!res.headersSent) sendText(res, req.method, 500, "Internal Server Error\n");
       else res.destroy();
-    });
+    }
   });
   server.on("clientError", (error, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");

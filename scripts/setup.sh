@@ -34,10 +34,15 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
 }
 
-# curl and jq replay the README's curl session; openssl makes test certificates.
+# curl and jq replay the README's curl session; openssl makes the CLI tests' certificates (the
+# other suites use the selfsigned npm package); nginx runs the README's location block.
 for tool in curl jq openssl; do
   command -v "$tool" >/dev/null || { step "$tool (Debian package)"; apt_install "$tool"; }
 done
+if [ ! -x /usr/sbin/nginx ]; then
+  step "nginx (Debian package)"
+  apt_install nginx
+fi
 
 if [ "${SETUP_BROWSER:-1}" = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then
   step "chromium and chromedriver (Debian packages)"

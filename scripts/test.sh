@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's whole test suite, from a fresh clone on a fresh machine: installs what it needs
 # (scripts/setup.sh), checks style, runs the native core tests, builds the package, runs the
-# wasm-bindgen tests in Node and every Node test (simulator, client, browser, packaging, ...).
+# wasm-bindgen tests in Node and every Node test (simulator, client, browser, packaging, ...),
+# the last three as parallel groups.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -22,9 +23,29 @@ cargo test --quiet --lib --test properties
 step "package: build pkg/"
 bash scripts/build.sh
 
-step "facade: wasm-bindgen-test in Node"
-CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+# Three independent groups at once: the CPU-bound ones share the 2 cores with the packaging and
+# runtime suites, which mostly wait on npm installs, child processes and browsers. Each group
+# writes its own log, printed whole (with node's closing summary) once all have ended.
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+group() {
+  local name=$1; shift
+  ( set +e; "$@" >"$logs/$name.log" 2>&1; echo $? >"$logs/$name.rc" ) &
+}
+group "facade: wasm-bindgen-test in Node" env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --target wasm32-unknown-unknown --test facade
+mapfile -t suites < <(find tests -mindepth 1 -maxdepth 1 -type d ! -name packaging ! -name runtimes | sort)
+group "node --test: simulator, generated types, client, browser, console, CLI, hostile" \
+  node --test --test-reporter=spec "${suites[@]}"
+group "node --test: packaging (npm, pnpm, TypeScript, esbuild, Vite) and runtimes (Bun, Deno, workerd)" \
+  node --test --test-reporter=spec tests/packaging tests/runtimes
+wait
 
-step "node --test: simulator, generated types, client, browser, packaging, console, CLI"
-node --test --test-reporter=spec tests/
+failed=0
+for rc in "$logs"/*.rc; do
+  name=$(basename "$rc" .rc)
+  step "$name"
+  cat "$logs/$name.log"
+  [ "$(cat "$rc")" = 0 ] || { failed=1; printf '\n== FAILED: %s\n' "$name"; }
+done
+exit "$failed"

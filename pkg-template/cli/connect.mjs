@@ -89,7 +89,7 @@ export async function makeFetch({ insecure, ca, onLoginToken }) {
     try {
       undici = await import("undici");
     } catch (error) {
-      throw new CliError("UNSUPPORTED", `--insecure and --ca need the undici package, a dependency of cloudtower-wasm: ${error.message}`);
+      throw new CliError("UNSUPPORTED", `--insecure and --ca need the undici package (an optional peer dependency of cloudtower-wasm): npm install undici (${error.code ?? error.message})`);
     }
     const dispatcher = new undici.Agent({ connect });
     base = (url, init) => undici.fetch(url, { ...init, dispatcher });

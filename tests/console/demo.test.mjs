@@ -1,6 +1,6 @@
 // scripts/demo.mjs as an operator runs it: --help, the simulator mode (URL and accounts printed,
 // the console and the API on one origin, a taken port falls back), the loud --insecure warning,
-// argument errors, and a clean stop on SIGTERM.
+// argument errors (an --upstream given as an API path), and a clean stop on SIGTERM.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -54,6 +54,19 @@ test("demo --help documents the modes and options; bad arguments exit 2", () => 
   assert.match(bad.stderr, /bogus/);
   const badPort = spawnSync(process.execPath, [DEMO, "--port", "http"], { encoding: "utf8" });
   assert.equal(badPort.status, 2);
+});
+
+test("demo --upstream given as an API path (/v2/api, /api) exits 2 naming the suffix and the root to write", () => {
+  for (const [upstream, suffix, root] of [
+    ["https://tower.example/v2/api", "/v2/api", "https://tower.example"],
+    ["https://tower.example/tower/api/", "/api/", "https://tower.example/tower"],
+    ["http://127.0.0.1:9/v2/api/", "/v2/api/", "http://127.0.0.1:9"],
+  ]) {
+    const r = spawnSync(process.execPath, [DEMO, "--upstream", upstream], { encoding: "utf8" });
+    assert.equal(r.status, 2, r.stderr);
+    assert.ok(r.stderr.includes(`--upstream ends in ${suffix}`), r.stderr);
+    assert.ok(r.stderr.includes(`: ${root}\n`), r.stderr);
+  }
 });
 
 test("demo: simulator behind the console on one origin; prints URL and accounts; a taken port falls back; SIGTERM stops it", async () => {

@@ -1,8 +1,12 @@
 // startConsoleServer as a proxy to an HTTPS CloudTower: the simulator behind an https server with
-// a self-signed certificate made here (openssl). TLS is verified by default (502 with a TLS
+// a self-signed certificate made here (the selfsigned package). TLS is verified by default (502 with a TLS
 // message), accepted with `ca` (file or PEM text) or `insecure`; bodies stream both ways; headers
 // pass through; Host is rewritten; Authorization never reaches a log line. Plus the static side:
 // no traversal, no dot-files, HEAD / 405 / 304 / 421, and the console page itself over the proxy.
+// A hostile upstream cannot own the console's origin: every proxied answer is sandboxed and
+// nosniff, Service-Worker-Allowed is dropped, service worker fetches are refused (in Chromium:
+// an upstream HTML page runs no script, a service worker cannot be registered). An --upstream
+// given as an API path (/v2/api, /api) is refused with the root to write instead.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -12,7 +16,7 @@ import path from "node:path";
 import http from "node:http";
 import https from "node:https";
 import { once } from "node:events";
-import { execFileSync } from "node:child_process";
+import selfsigned from "selfsigned";
 import { startConsoleServer } from "../../scripts/serve.mjs";
 import { WWW, snapshotPkg, launchBrowser, openConsole, shot, waitForCredential, signIn } from "./helpers.mjs";
 
@@ -32,11 +36,12 @@ before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "console-proxy-"));
   const keyFile = path.join(tmp, "key.pem");
   certFile = path.join(tmp, "cert.pem");
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-    "-keyout", keyFile, "-out", certFile, "-days", "2", "-subj", "/CN=cloudtower-test",
-    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-  ], { stdio: "ignore" });
+  const pems = await selfsigned.generate([{ name: "commonName", value: "cloudtower-test" }], {
+    keyType: "ec", algorithm: "sha256",
+    extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }, { type: 2, value: "localhost" }] }],
+  });
+  fs.writeFileSync(keyFile, pems.private);
+  fs.writeFileSync(certFile, pems.cert);
   certPem = fs.readFileSync(certFile, "utf8");
   const { startSimulator } = await import("../sim/index.mjs");
   sim = await startSimulator({ vms: 30 });
@@ -330,5 +335,132 @@ test("the console over the HTTPS proxy: a TLS refusal is shown inline; with the 
   } finally {
     await browser.close();
     pkg.remove();
+  }
+});
+
+// ---- a hostile upstream cannot own the console's origin (issue 12) ---------------------------
+
+const SANDBOX = "sandbox; default-src 'none'";
+
+/** A plain-http upstream that answers what an attacker would: HTML pages and service workers. */
+async function startHostileUpstream() {
+  const hits = [];
+  const server = http.createServer((req, res) => {
+    hits.push(req.url);
+    if (req.url.endsWith(".html")) {
+      res.writeHead(200, {
+        "content-type": "text/html; charset=utf-8",
+        "content-security-policy": "script-src 'unsafe-inline'",
+        "x-content-type-options": "sniff-please",
+      });
+      res.end('<!doctype html><title>upstream</title><script>document.title = "owned"; localStorage.setItem("owned", "1")</script>');
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/javascript", "service-worker-allowed": "/", "Service-Worker-Allowed": "/" });
+    res.end('self.addEventListener("fetch", () => {});');
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { url: `http://127.0.0.1:${server.address().port}`, hits, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+function assertSandboxed(response, what) {
+  assert.equal(response.headers["content-security-policy"], SANDBOX, `${what}: one CSP, the proxy's`);
+  assert.equal(response.headers["x-content-type-options"], "nosniff", what);
+  assert.equal(response.headers["service-worker-allowed"], undefined, what);
+}
+
+test("every proxied answer is sandboxed and nosniff, without Service-Worker-Allowed; service worker fetches are refused 403", async () => {
+  const hostile = await startHostileUpstream();
+  try {
+    const server = await startConsoleServer({ upstream: hostile.url, simControl: true });
+    try {
+      for (const p of ["/v2/api/page.html", "/v2/api/sw.js", "/api", "/api/", "/__sim/faults"]) {
+        const response = await raw(server.url, { path: p });
+        assert.equal(response.status, 200, p);
+        assertSandboxed(response, p);
+      }
+      const before = hostile.hits.length;
+      for (const p of ["/v2/api/sw.js", "/api", "/api/", "/v2/api/page.html", "/__sim/faults"]) {
+        for (const value of ["script", "Script", ""]) {
+          const refused = await raw(server.url, { path: p, headers: { "service-worker": value } });
+          assert.equal(refused.status, 403, `${p} with Service-Worker: ${value}`);
+          assertSandboxed(refused, `${p} refused`);
+          assert.match(JSON.parse(refused.body).message, /service worker/);
+        }
+      }
+      assert.equal(hostile.hits.length, before, "a refused service worker fetch never reaches the upstream");
+    } finally {
+      await server.close();
+    }
+    // The proxy's own error answers too (no upstream configured).
+    const bare = await startConsoleServer({});
+    try {
+      const answer = await raw(bare.url, { path: "/v2/api/get-vms" });
+      assert.equal(answer.status, 502);
+      assertSandboxed(answer, "502 without upstream");
+    } finally {
+      await bare.close();
+    }
+  } finally {
+    await hostile.close();
+  }
+});
+
+test("Chromium: an upstream HTML page runs no script on the console's origin and no service worker installs from a proxied script", async () => {
+  const hostile = await startHostileUpstream();
+  const dir = fs.mkdtempSync(path.join(tmp, "takeover-"));
+  fs.writeFileSync(path.join(dir, "index.html"), "<!doctype html><title>console</title>");
+  // A service worker of the console's own files: proves registration works here at all.
+  fs.writeFileSync(path.join(dir, "own-sw.js"), 'self.addEventListener("fetch", () => {});');
+  const server = await startConsoleServer({ upstream: hostile.url, static: [{ prefix: "/", dir }] });
+  const browser = await launchBrowser();
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const home = await page.goto(`${server.url}/`);
+    assert.match(home.headers()["content-security-policy"], /frame-ancestors 'none'/, "console pages cannot be framed");
+
+    // The upstream's page opens as an opaque, script-less document.
+    await page.goto(`${server.url}/v2/api/page.html`);
+    assert.equal(await page.title(), "upstream", "the upstream's script did not run");
+    assert.equal(await page.evaluate(() => origin), "null", "sandboxed: an opaque origin, not the console's");
+
+    await page.goto(`${server.url}/`);
+    assert.equal(await page.evaluate(() => localStorage.getItem("owned")), null);
+    const register = (script, scope) => page.evaluate(([s, sc]) => navigator.serviceWorker.register(s, sc ? { scope: sc } : undefined)
+      .then((r) => `registered ${new URL(r.scope).pathname}`, (e) => `refused ${e.name}`), [script, scope]);
+    for (const [script, scope] of [["/v2/api/sw.js", "/"], ["/v2/api/sw.js", undefined], ["/api", "/"], ["/v2/api/sw.js?x=1", "/v2/api/"]]) {
+      assert.match(await register(script, scope), /^refused /, `${script} scope ${scope}`);
+    }
+    assert.equal(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length), 0);
+    assert.equal(await register("/own-sw.js", "/"), "registered /", "the console's own worker registers: the refusals above are the proxy's");
+    await context.close();
+  } finally {
+    await browser.close();
+    await server.close();
+    await hostile.close();
+  }
+});
+
+test("upstream given as an API path (/v2/api, /api, with or without a slash, after a prefix) is refused with the root to write", async () => {
+  for (const [input, root] of [
+    ["http://127.0.0.1:9/v2/api", "http://127.0.0.1:9"],
+    ["http://127.0.0.1:9/v2/api/", "http://127.0.0.1:9"],
+    ["http://127.0.0.1:9/api", "http://127.0.0.1:9"],
+    ["https://tower.example/api/", "https://tower.example"],
+    ["https://tower.example/tower/v2/api", "https://tower.example/tower"],
+    ["https://tower.example/tower/API/", "https://tower.example/tower"],
+  ]) {
+    const suffix = new URL(input).pathname.slice(root.length - new URL(input).origin.length);
+    await assert.rejects(startConsoleServer({ upstream: input }), (error) => {
+      assert.ok(error.message.includes(`ends in ${suffix}`), error.message);
+      assert.ok(error.message.endsWith(`: ${root}`), error.message);
+      return true;
+    }, input);
+  }
+  for (const fine of ["http://127.0.0.1:9", "http://127.0.0.1:9/tower", "http://127.0.0.1:9/apis", "http://127.0.0.1:9/api-gw/x"]) {
+    const server = await startConsoleServer({ upstream: fine });
+    await server.close();
   }
 });

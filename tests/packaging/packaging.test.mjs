@@ -9,22 +9,20 @@
 // package directory instead of pkg/. CLOUDTOWER_KEEP_TMP=1 keeps the temporary projects.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve, sep } from "node:path";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { ROOT, PKG, run, packPackage, makeProject as makeProjectIn, assertKeyFlow as assertKeyFlowOn } from "./helpers.mjs";
 import { startSimulator, ACCOUNTS } from "../sim/index.mjs";
 import { launchChromium, collectPageErrors, SKIP_BROWSER } from "../browser/chromium.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(HERE, "../..");
-const PKG = resolve(process.env.CLOUDTOWER_PKG_DIR || join(ROOT, "pkg"));
 const FIXTURES = join(HERE, "fixtures");
 const FLOW = join(ROOT, "tests/browser/page/flow.mjs");
 const TSC = join(ROOT, "node_modules/typescript/bin/tsc");
 // Pinned consumer-side tools (installed in the temporary projects only, never in the repo).
 const VITE_VERSION = "7.3.8";
+const VITE8_VERSION = "8.4.0"; // its dev server needs no workaround (see the Vite 8 test)
 const TYPES_NODE_VERSION = "20.19.43";
 
 const admin = { username: ACCOUNTS.admin.username, password: ACCOUNTS.admin.password };
@@ -32,55 +30,13 @@ const admin = { username: ACCOUNTS.admin.username, password: ACCOUNTS.admin.pass
 let work; // the temporary directory holding the tarball and every consumer project
 let tarball; // absolute path of the packed .tgz
 let packed; // npm pack --json entry: { name, version, files: [{ path }] }
+let cleanup;
 let manifest; // pkg/package.json
 let sim;
 let browser;
 const projects = {}; // name -> Promise<dir>, started together in before()
 
-/** Runs a command; resolves with { stdout, stderr } or rejects with both in the message. */
-function run(command, args, { cwd, timeout = 60_000, env } = {}) {
-  return new Promise((resolvePromise, reject) => {
-    execFile(command, args, { cwd, timeout, env: env ?? cleanEnv(), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) {
-        error.message = `${command} ${args.join(" ")} (in ${cwd}) failed: ${error.message}\n--- stdout\n${stdout}\n--- stderr\n${stderr}`;
-        reject(error);
-      } else {
-        resolvePromise({ stdout, stderr });
-      }
-    });
-  });
-}
-
-/** The environment minus npm's per-script variables, so a consumer project is not configured by ours. */
-function cleanEnv() {
-  const env = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (/^npm_(package_|lifecycle_|config_(prefix|global|location|workspaces?|include_workspace_root|save|package_lock|omit|include|dry_run|install_links))/i.test(name)) continue;
-    if (name === "NODE_OPTIONS" || name === "NODE_TEST_CONTEXT" || name === "NODE_CHANNEL_FD") continue;
-    env[name] = value;
-  }
-  return env;
-}
-
-const npm = (args, cwd, timeout = 150_000) =>
-  run("npm", [...args, "--no-audit", "--no-fund", "--no-update-notifier", "--prefer-offline", "--loglevel=error"], { cwd, timeout });
-
-/** A fresh project dir with package.json `manifestFields`, the tarball and `deps` installed. */
-async function makeProject(name, manifestFields, deps = {}) {
-  const dir = join(work, name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "package.json"), JSON.stringify({
-    name: `consumer-${name}`,
-    version: "0.0.0",
-    private: true,
-    ...manifestFields,
-    dependencies: { "cloudtower-wasm": pathToFileURL(tarball).href, ...deps },
-  }, null, 2));
-  await npm(["install"], dir);
-  const installed = join(dir, "node_modules/cloudtower-wasm");
-  assert.ok(existsSync(join(installed, "package.json")), `cloudtower-wasm not installed in ${dir}`);
-  return dir;
-}
+const makeProject = (name, manifestFields, deps) => makeProjectIn(work, tarball, name, manifestFields, deps);
 
 /** Starts every project install at once; each test awaits its own (a failure stays in its test). */
 function startProjects() {
@@ -113,6 +69,12 @@ function startProjects() {
     cpSync(source, dir, { recursive: true });
     cpSync(FLOW, join(dir, "src/flow.js"));
     return makeProject("vite", { type: "module", devDependencies: { vite: VITE_VERSION } });
+  });
+  start("vite8", async () => {
+    const dir = join(work, "vite8");
+    cpSync(join(FIXTURES, "vite-dashboard"), dir, { recursive: true });
+    cpSync(FLOW, join(dir, "src/flow.js"));
+    return makeProject("vite8", { type: "module", devDependencies: { vite: VITE8_VERSION } });
   });
 }
 
@@ -222,14 +184,8 @@ const TSCONFIG_NODE = {
 // ---- lifecycle ----------------------------------------------------------------------------------
 
 before(async () => {
-  assert.ok(existsSync(join(PKG, "package.json")) && existsSync(join(PKG, "wasm/cloudtower_wasm_bg.wasm")),
-    `${PKG} is not a built package: run bash scripts/build.sh`);
-  work = mkdtempSync(join(tmpdir(), "cloudtower-packaging-"));
+  ({ work, tarball, packed, cleanup } = await packPackage("packaging"));
   manifest = JSON.parse(readFileSync(join(PKG, "package.json"), "utf8"));
-  const { stdout } = await run("npm", ["pack", PKG, "--json", "--pack-destination", work, "--loglevel=error"], { cwd: work });
-  [packed] = JSON.parse(stdout);
-  tarball = join(work, packed.filename);
-  assert.ok(existsSync(tarball), `npm pack wrote no ${tarball}`);
   startProjects();
   sim = await startSimulator({ vms: 20 });
 });
@@ -238,35 +194,12 @@ after(async () => {
   await Promise.allSettled(Object.values(projects));
   await browser?.close();
   await sim?.close();
-  if (work && process.env.CLOUDTOWER_KEEP_TMP !== "1") rmSync(work, { recursive: true, force: true });
+  cleanup?.();
 });
 
 // ---- assertions shared by the Node and browser consumers ---------------------------------------
 
-function assertKeyFlow(flow, name) {
-  assert.deepEqual(flow.authKind, { initial: "none", afterLogin: "token", keyed: "apiKey" });
-  assert.equal(typeof flow.version, "string");
-  assert.equal(flow.key.name, name);
-  assert.ok(flow.key.key.length > 0);
-  assert.ok(!flow.keyedJson.includes(flow.key.key) && !flow.keyedString.includes(flow.key.key), "a client never shows its key");
-  assert.equal(flow.vms.length, 5);
-  assert.equal(new Set(flow.vms.map((vm) => vm.id)).size, 5);
-  assert.deepEqual(flow.deleted, { id: flow.key.id, alreadyRevoked: false });
-  assert.equal(sim.state.hasApiKey(flow.key.key), false, "the key is gone from the simulator");
-  const rejected = flow.afterRevoke;
-  assert.equal(rejected.resolved, false, "the call with the revoked key must be rejected");
-  assert.equal(rejected.code, "UNAUTHORIZED", rejected.message);
-  assert.equal(rejected.status, 401);
-  assert.equal(rejected.name, "CloudTowerError");
-  assert.equal(rejected.instanceofCloudTowerError, true);
-  assert.equal(rejected.instanceofError, true);
-  assert.equal(rejected.isCloudTowerError, true);
-  const logged = sim.state.requests.find((r) => r.requestId === rejected.requestId);
-  assert.ok(logged, `requestId ${rejected.requestId} is one the simulator sent`);
-  assert.equal(logged.status, 401);
-  assert.equal(logged.path, "/v2/api/get-vms");
-  assert.deepEqual(flow.deletedAgain, { id: null, alreadyRevoked: true });
-}
+const assertKeyFlow = (flow, name) => assertKeyFlowOn(sim, flow, name);
 
 const PUBLIC_EXPORTS = ["CloudTowerClient", "CloudTowerError", "init", "isCloudTowerError"];
 
@@ -321,16 +254,40 @@ test("tarball: exactly the files whitelist, no sources or tests, sideEffects fal
   collect(manifest.bin);
   for (const target of targets) assert.ok(files.includes(target.replace(/^\.\//, "")), `${target} (from package.json) is not in the tarball`);
 
-  // "types" first in the "." conditions (TypeScript reads conditions in order); Node's own
-  // entries first among the runtime conditions, so Node never picks the browser build.
+  // Node's own entries first, so Node (and TypeScript's node16/nodenext) never picks the browser
+  // build; each carries its types first (TypeScript reads conditions in order), ESM declarations
+  // for import and CommonJS ones for require. Everything else gets the web build and ESM types.
   const dot = manifest.exports["."];
-  assert.equal(Object.keys(dot)[0], "types");
-  assert.deepEqual(dot.node, { import: "./index.mjs", require: "./index.cjs" });
-  assert.ok(Object.keys(dot).indexOf("node") < Object.keys(dot).indexOf("browser"));
+  assert.equal(Object.keys(dot)[0], "node");
+  assert.deepEqual(dot.node, {
+    import: { types: "./index.d.mts", default: "./index.mjs" },
+    require: { types: "./index.d.cts", default: "./index.cjs" },
+  });
+  assert.equal(dot.types, "./index.d.mts");
+  assert.ok(Object.keys(dot).indexOf("types") < Object.keys(dot).indexOf("browser"));
+  assert.equal(manifest.type, "commonjs");
+  assert.equal(manifest.types, "./index.d.cts");
+  assert.deepEqual(manifest.bin, { cloudtower: "bin/cloudtower.mjs" }, "the bin path as npm normalises it");
+  assert.equal(manifest.dependencies, undefined, "no dependency is installed into consumers");
+  assert.deepEqual(manifest.peerDependenciesMeta, { undici: { optional: true } });
+  assert.equal(manifest.repository, undefined, "no invented home");
+  assert.equal(manifest.homepage, undefined, "no invented home");
   assert.equal(dot.browser, "./web.mjs");
   assert.equal(dot.default, "./web.mjs");
   assert.equal(manifest.exports["./wasm"], "./wasm/cloudtower_wasm_bg.wasm");
   assert.equal(manifest.exports["./package.json"], "./package.json");
+});
+
+test("the shipped README is the reference: every error code, every CLI exit status, the same-origin proxy need, no link to a home that does not exist", async () => {
+  const readme = readFileSync(join(PKG, "README.md"), "utf8");
+  const { EXIT_CODE_MEANINGS } = await import(pathToFileURL(join(PKG, "cli/errors.mjs")).href);
+  for (const [status, code] of EXIT_CODE_MEANINGS) {
+    assert.ok(readme.includes(`| ${status} | ${code ? `\`${code}\`` : ""} |`), `exit status ${status} ${code}`);
+  }
+  const union = /export type CloudTowerErrorCode =([^;]+);/.exec(readFileSync(join(PKG, "index.d.mts"), "utf8"))[1];
+  for (const [, code] of union.matchAll(/"([A-Z_]+)"/g)) assert.ok(readme.includes(`\`${code}\``), `error code ${code}`);
+  assert.match(readme, /proxies `\/api` and `\/v2\/api`/);
+  assert.doesNotMatch(readme, /\]\(https?:|project's README/, "no link to a page the user cannot reach");
 });
 
 test("CommonJS project: require() resolves every export and runs the key flow", { timeout: 200_000 }, async () => {
@@ -382,7 +339,7 @@ test("types and runtime agree: the types declare exactly the values index.cjs, i
     if (typeof value === "string") typesFiles.add(value);
     else if (value && typeof value === "object") Object.values(value).forEach(collectTypes);
   };
-  collectTypes(manifest.exports["."].types);
+  collectTypes([manifest.exports["."].types, manifest.exports["."].node.import.types, manifest.exports["."].node.require.types]);
   let declared;
   for (const file of typesFiles) {
     const names = await declaredValueExports(join(installed, file));
@@ -426,8 +383,14 @@ test("TypeScript, Node project (nodenext, @types/node, no DOM lib): ESM and Comm
 
 async function importVite(dir) {
   const entry = join(dir, "node_modules/vite/dist/node/index.js");
-  assert.ok(existsSync(entry), `vite ${VITE_VERSION} is not installed in ${dir}`);
+  assert.ok(existsSync(entry), `vite is not installed in ${dir}`);
   return import(pathToFileURL(entry).href);
+}
+
+/** The README's Vite proxy options (`tower` there), with the simulator as CloudTower. */
+function towerProxy() {
+  const tower = { target: sim.url, changeOrigin: true, secure: true };
+  return { "/api": tower, "/v2/api": tower };
 }
 
 /** Opens `url` in a fresh context, waits for the dashboard, runs the key flow and the VM table. */
@@ -484,7 +447,7 @@ test("Vite project: vite build bundles the web build and its .wasm; the dashboar
     root: dir, configFile: false, logLevel: "warn",
     preview: {
       host: "127.0.0.1", port: 0, strictPort: true,
-      proxy: { "/api": { target: sim.url }, "/v2/api": { target: sim.url } },
+      proxy: towerProxy(),
     },
   });
   t.after(() => server.close());
@@ -518,13 +481,33 @@ test("Vite dev server: the dashboard with init(wasm?url) from the \"./wasm\" exp
     root: dir, configFile: false, logLevel: "warn", clearScreen: false,
     server: {
       host: "127.0.0.1", port: 0, strictPort: false, hmr: false, watch: null,
-      proxy: { "/api": { target: sim.url }, "/v2/api": { target: sim.url } },
+      proxy: towerProxy(),
     },
   });
   t.after(() => server.close());
   await server.listen();
   const url = new URL("dev.html", server.resolvedUrls.local[0]).href;
   const { errors, wasm } = await driveDashboard(t, url, "packaging-vite-dev");
+  assert.equal(wasm.length, 1);
+  assert.equal(wasm[0].status, 200);
+  assert.match(wasm[0].type ?? "", /^application\/wasm/);
+  assert.deepEqual(errors, []);
+});
+
+test("Vite 8 dev server: the production entry, init() with no argument, no optimizeDeps or ?url workaround", { skip: SKIP_BROWSER, timeout: 200_000 }, async (t) => {
+  const dir = await projects.vite8;
+  const vite = await importVite(dir);
+  assert.match(vite.version, /^8\./);
+  const server = await vite.createServer({
+    root: dir, configFile: false, logLevel: "warn", clearScreen: false,
+    server: {
+      host: "127.0.0.1", port: 0, strictPort: false, hmr: false, watch: null,
+      proxy: towerProxy(),
+    },
+  });
+  t.after(() => server.close());
+  await server.listen();
+  const { errors, wasm } = await driveDashboard(t, server.resolvedUrls.local[0], "packaging-vite8-dev");
   assert.equal(wasm.length, 1);
   assert.equal(wasm[0].status, 200);
   assert.match(wasm[0].type ?? "", /^application\/wasm/);
