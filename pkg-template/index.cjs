@@ -2,12 +2,9 @@
 // Node, require(): the wasm is compiled synchronously on load, so the client is ready at once.
 const wasm = require("./wasm/node.cjs");
 const { CloudTowerError, isCloudTowerError } = require("./error.cjs");
+const { setup } = require("./setup.cjs");
 
-wasm.__registerErrorClass(CloudTowerError);
-// wasm-bindgen cannot name a symbol-keyed method: make paginate() results async-iterable here.
-wasm.Paginator.prototype[Symbol.asyncIterator] = function asyncIterator() {
-  return this;
-};
+setup(wasm, CloudTowerError);
 
 /** Nothing to do in Node; present so code shared with the browser build can always await it. */
 async function init() {}

@@ -1,13 +1,11 @@
 // Browsers, workers and bundlers: ES module over the web build. Call `await init()` once before
 // creating a client; it fetches the .wasm next to this file unless given a URL, a Response,
 // bytes or a compiled WebAssembly.Module. Calling it again returns the same promise.
-import initWasm, { CloudTowerClient as WasmClient, Paginator, __registerErrorClass } from "./wasm/web.mjs";
+import initWasm, * as wasm from "./wasm/web.mjs";
 import { CloudTowerError, isCloudTowerError } from "./error.mjs";
+import { setup } from "./setup.mjs";
 
-// wasm-bindgen cannot name a symbol-keyed method: make paginate() results async-iterable here.
-Paginator.prototype[Symbol.asyncIterator] = function asyncIterator() {
-  return this;
-};
+const WasmClient = wasm.CloudTowerClient;
 
 let ready;
 let loaded = false;
@@ -15,7 +13,7 @@ let loaded = false;
 export function init(input) {
   ready ??= initWasm(input === undefined ? undefined : { module_or_path: input }).then(
     () => {
-      __registerErrorClass(CloudTowerError);
+      setup(wasm, CloudTowerError);
       loaded = true;
     },
     (error) => {

@@ -56,11 +56,14 @@ function replaceAll(text, from, to) {
   return text.split(from).join(to);
 }
 
-// One source for the error class: the CommonJS copy is derived, so the two cannot drift.
-const esm = readFileSync(new URL("error.mjs", template), "utf8");
-const names = [...esm.matchAll(/^export (?:class|function) (\w+)/gm)].map((m) => m[1]);
-const cjs = `"use strict";\n${esm.replace(/^export /gm, "")}\nmodule.exports = { ${names.join(", ")} };\n`;
-writeFileSync(new URL("error.cjs", pkg), cjs);
+// One source for the error class and the entries' setup: the CommonJS copies are derived, so
+// the two module systems cannot drift.
+for (const name of ["error", "setup"]) {
+  const esm = readFileSync(new URL(`${name}.mjs`, template), "utf8");
+  const names = [...esm.matchAll(/^export (?:class|function) (\w+)/gm)].map((m) => m[1]);
+  const cjs = `"use strict";\n${esm.replace(/^export /gm, "")}\nmodule.exports = { ${names.join(", ")} };\n`;
+  writeFileSync(new URL(`${name}.cjs`, pkg), cjs);
+}
 
 // The shipped README carries the CLI's exit statuses, from the table the CLI itself uses.
 const { EXIT_CODE_MEANINGS } = await import(new URL("cli/errors.mjs", template));

@@ -1,0 +1,59 @@
+/**
+ * What every entry does to the wasm-bindgen classes once the module is loaded, in one place:
+ * registers the CloudTowerError class the wasm constructs, makes paginate() results
+ * async-iterable (wasm-bindgen cannot name a symbol-keyed method), and makes a freed client or
+ * paginator fail with a CloudTowerError instead of wasm-bindgen's bare "null pointer passed to
+ * rust" (and `free()` safe to call twice).
+ */
+export function setup({ CloudTowerClient, Paginator, __registerErrorClass }, CloudTowerError) {
+  __registerErrorClass(CloudTowerError);
+  Paginator.prototype[Symbol.asyncIterator] = function asyncIterator() {
+    return this;
+  };
+  guardFreed(CloudTowerClient.prototype, "client", CloudTowerError);
+  guardFreed(Paginator.prototype, "paginator", CloudTowerError);
+}
+
+/** Members that answer at once; every other method returns a promise, which then rejects. */
+const SYNCHRONOUS = new Set(["withApiKey", "withToken", "paginate", "pages", "toJSON", "toString"]);
+
+function guardFreed(prototype, what, CloudTowerError) {
+  if (prototype.__freeGuarded) return;
+  Object.defineProperty(prototype, "__freeGuarded", { value: true });
+  const freed = () => new CloudTowerError(`this ${what} was freed: create a new one`, { code: "INVALID_ARGUMENT" });
+  for (const name of Object.getOwnPropertyNames(prototype)) {
+    const descriptor = Object.getOwnPropertyDescriptor(prototype, name);
+    if (name === "constructor" || name === "__destroy_into_raw") continue;
+    if (name === "free" || (typeof name === "symbol" && name === Symbol.dispose)) {
+      const free = descriptor.value;
+      descriptor.value = function freeOnce() {
+        if (this.__wbg_ptr !== 0) free.call(this);
+      };
+    } else if (descriptor.get) {
+      const get = descriptor.get;
+      descriptor.get = function guardedGet() {
+        if (this.__wbg_ptr === 0) throw freed();
+        return get.call(this);
+      };
+    } else if (typeof descriptor.value === "function") {
+      const method = descriptor.value;
+      const synchronous = SYNCHRONOUS.has(name);
+      descriptor.value = {
+        [name](...args) {
+          if (this.__wbg_ptr === 0) {
+            if (synchronous) throw freed();
+            return Promise.reject(freed());
+          }
+          return method.apply(this, args);
+        },
+      }[name];
+    } else {
+      continue;
+    }
+    Object.defineProperty(prototype, name, descriptor);
+  }
+  const dispose = Object.getOwnPropertyDescriptor(prototype, Symbol.dispose);
+  if (dispose?.value) {
+    Object.defineProperty(prototype, Symbol.dispose, { ...dispose, value: prototype.free });
+  }
+}

@@ -1,0 +1,34 @@
+// A freed client or paginator: every member fails with a CloudTowerError (INVALID_ARGUMENT,
+// "this client was freed"), never wasm-bindgen's bare "null pointer passed to rust"; free() and
+// Symbol.dispose may be called again. Both Node entries share the setup, so both are checked.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import * as esm from "../../pkg/index.mjs";
+
+const cjs = createRequire(import.meta.url)("../../pkg/index.cjs");
+
+const SYNC = ["authKind", "endpoint", "withApiKey", "withToken", "paginate", "toJSON", "toString"];
+const ASYNC = ["login", "logout", "createApiKey", "deleteApiKey", "listApiKeys", "currentUser", "authnStrategies", "withTemporaryApiKey", "rotateApiKey", "graphql", "call", "count", "waitForTasks", "getVersion"];
+
+for (const [label, { CloudTowerClient, CloudTowerError }] of [["import", esm], ["require", cjs]]) {
+  test(`${label}: every member of a freed client and paginator is a CloudTowerError; free() twice is harmless`, async () => {
+    const client = new CloudTowerClient({ endpoint: "http://127.0.0.1:9" });
+    const pages = client.paginate("get-vms");
+    client.free();
+    client.free();
+    client[Symbol.dispose]?.();
+    pages.free();
+    pages.free();
+    const isFreed = (what) => (error) =>
+      error instanceof CloudTowerError && error.code === "INVALID_ARGUMENT" && error.message === `this ${what} was freed: create a new one`;
+    for (const name of SYNC) {
+      const member = Object.getOwnPropertyDescriptor(CloudTowerClient.prototype, name);
+      assert.ok(member, name);
+      assert.throws(() => (member.get ? client[name] : client[name]("key-0123456789")), isFreed("client"), name);
+    }
+    for (const name of ASYNC) await assert.rejects(client[name]({}), isFreed("client"), name);
+    assert.throws(() => pages.pages(), isFreed("paginator"));
+    await assert.rejects(pages.next(), isFreed("paginator"));
+  });
+}
