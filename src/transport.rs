@@ -52,15 +52,15 @@ pub struct Exchange {
 /// The size of a body refused unread or read only in part.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Oversized {
-    Exactly(f64),
-    MoreThan(f64),
+    Exactly(u64),
+    MoreThan(u64),
 }
 
 impl std::fmt::Display for Oversized {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Oversized::Exactly(bytes) => write!(f, "{} bytes", *bytes as u64),
-            Oversized::MoreThan(bytes) => write!(f, "more than {} bytes", *bytes as u64),
+            Oversized::Exactly(bytes) => write!(f, "{bytes} bytes"),
+            Oversized::MoreThan(bytes) => write!(f, "more than {bytes} bytes"),
         }
     }
 }
@@ -122,9 +122,10 @@ impl Transport {
         let retry_after = header("retry-after");
         let limited = envelope || !(200..300).contains(&status);
         let declared =
-            header("content-length").and_then(|length| length.trim().parse::<f64>().ok());
+            // Integer parsing: a float parser would bring its tables into the wasm.
+            header("content-length").and_then(|length| length.trim().parse::<u64>().ok());
         let read = match declared {
-            Some(bytes) if limited && bytes > f64::from(MAX_ENVELOPE_BYTES) => {
+            Some(bytes) if limited && bytes > u64::from(MAX_ENVELOPE_BYTES) => {
                 cancel_body(&response);
                 Ok(Err(Oversized::Exactly(bytes)))
             }
@@ -164,7 +165,7 @@ async fn read_limited(response: &Response) -> Result<Result<JsString, Oversized>
         // An injected fetch's response without a stream: its text is all there is.
         let text = read_text(response).await?;
         return Ok(if text.length() > MAX_ENVELOPE_BYTES {
-            Err(Oversized::MoreThan(f64::from(MAX_ENVELOPE_BYTES)))
+            Err(Oversized::MoreThan(u64::from(MAX_ENVELOPE_BYTES)))
         } else {
             Ok(text)
         });
@@ -181,7 +182,7 @@ async fn read_limited(response: &Response) -> Result<Result<JsString, Oversized>
         total = total.saturating_add(chunk.length());
         if total > MAX_ENVELOPE_BYTES {
             let _ = reader.cancel();
-            return Ok(Err(Oversized::MoreThan(f64::from(MAX_ENVELOPE_BYTES))));
+            return Ok(Err(Oversized::MoreThan(u64::from(MAX_ENVELOPE_BYTES))));
         }
         chunks.push(&chunk);
     }

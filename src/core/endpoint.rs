@@ -2,6 +2,7 @@
 //! so credentials only ever go to this origin.
 
 use super::error::{Error, Result};
+use super::json::quoted;
 
 /// An `http:` or `https:` origin with an optional path prefix, without a trailing slash.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,7 +37,10 @@ impl Endpoint {
         if scheme != "http" && scheme != "https" {
             return Err(Error::invalid_argument(
                 FIELD,
-                format!("scheme {scheme:?} is not allowed: use http or https"),
+                format!(
+                    "scheme {} is not allowed: use http or https",
+                    quoted(&scheme)
+                ),
             ));
         }
         if rest.contains(['?', '#']) {
@@ -102,7 +106,9 @@ fn refuse_api_suffix(base: &str, path: &str) -> Result<()> {
     Err(Error::invalid_argument(
         FIELD,
         format!(
-            "ends in {suffix:?}, an API path (the official SDKs' base URL); this client adds /api and /v2/api itself: write the CloudTower address without it, {root:?}"
+            "ends in {}, an API path (the official SDKs' base URL); this client adds /api and /v2/api itself: write the CloudTower address without it, {}",
+            quoted(suffix),
+            quoted(root)
         ),
     ))
 }

@@ -233,6 +233,14 @@ pub fn quote(text: &str, out: &mut String) {
     out.push('"');
 }
 
+/// `text` as a JSON string literal, for messages (Rust's `{:?}` would bring its escaping code
+/// into the wasm).
+pub fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    quote(text, &mut out);
+    out
+}
+
 /// A field read for a typed result; errors name the field's path
 /// (`data.createApiKey.key is missing`).
 #[derive(Clone)]

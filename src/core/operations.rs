@@ -3,6 +3,7 @@
 
 use super::catalogue::{OPERATIONS, SPEC_VERSION};
 use super::error::{Error, ErrorCode, Result};
+use super::json::quoted;
 use super::request::Method;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,7 +126,10 @@ pub fn lookup(name: &str) -> Result<Operation> {
     };
     Err(Error::invalid_argument(
         "operation",
-        format!("{shown:?} is not a CloudTower {SPEC_VERSION} v2 operation{hint}"),
+        format!(
+            "{} is not a CloudTower {SPEC_VERSION} v2 operation{hint}",
+            quoted(&shown)
+        ),
     ))
 }
 
@@ -140,8 +144,16 @@ fn closest(name: &str) -> Vec<&'static str> {
         .map(|operation| (edit_distance(&wanted, operation.name), operation.name))
         .filter(|(distance, _)| *distance <= limit)
         .collect();
-    scored.sort();
-    scored.into_iter().take(3).map(|(_, name)| name).collect()
+    // The three closest by a selection, not a sort: the catalogue is sorted by name, so equal
+    // distances keep that order, and no sorting code is linked into the wasm.
+    let mut closest = Vec::new();
+    for _ in 0..3 {
+        let Some(at) = (0..scored.len()).min_by_key(|&i| scored[i].0) else {
+            break;
+        };
+        closest.push(scored.remove(at).1);
+    }
+    closest
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
