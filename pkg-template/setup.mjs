@@ -12,6 +12,20 @@ export function setup({ CloudTowerClient, Paginator, __registerErrorClass }, Clo
   };
   guardFreed(CloudTowerClient.prototype, "client", CloudTowerError);
   guardFreed(Paginator.prototype, "paginator", CloudTowerError);
+  // A paginator remembers its client, so that freeing the client ends its paginators too.
+  for (const [prototype, name] of [[CloudTowerClient.prototype, "paginate"], [Paginator.prototype, "pages"]]) {
+    const make = prototype[name];
+    Object.defineProperty(prototype, name, {
+      ...Object.getOwnPropertyDescriptor(prototype, name),
+      value: {
+        [name](...args) {
+          const paginator = make.apply(this, args);
+          Object.defineProperty(paginator, "__client", { value: this.__client ?? this });
+          return paginator;
+        },
+      }[name],
+    });
+  }
 }
 
 /** Members that answer at once; every other method returns a promise, which then rejects. */
@@ -21,6 +35,8 @@ function guardFreed(prototype, what, CloudTowerError) {
   if (prototype.__freeGuarded) return;
   Object.defineProperty(prototype, "__freeGuarded", { value: true });
   const freed = () => new CloudTowerError(`this ${what} was freed: create a new one`, { code: "INVALID_ARGUMENT" });
+  // A paginator is also done when its client was freed.
+  const isFreed = (self) => self.__wbg_ptr === 0 || self.__client?.__wbg_ptr === 0;
   for (const name of Object.getOwnPropertyNames(prototype)) {
     const descriptor = Object.getOwnPropertyDescriptor(prototype, name);
     if (name === "constructor" || name === "__destroy_into_raw") continue;
@@ -32,7 +48,7 @@ function guardFreed(prototype, what, CloudTowerError) {
     } else if (descriptor.get) {
       const get = descriptor.get;
       descriptor.get = function guardedGet() {
-        if (this.__wbg_ptr === 0) throw freed();
+        if (isFreed(this)) throw freed();
         return get.call(this);
       };
     } else if (typeof descriptor.value === "function") {
@@ -40,7 +56,7 @@ function guardFreed(prototype, what, CloudTowerError) {
       const synchronous = SYNCHRONOUS.has(name);
       descriptor.value = {
         [name](...args) {
-          if (this.__wbg_ptr === 0) {
+          if (isFreed(this)) {
             if (synchronous) throw freed();
             return Promise.reject(freed());
           }

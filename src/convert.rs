@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Array, Function, JsString, Object, Reflect, JSON};
+use js_sys::{Array, Function, JsString, Object, Promise, Reflect, JSON};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -594,12 +594,29 @@ pub fn to_js_error(error: Error) -> JsValue {
     plain.unchecked_into()
 }
 
-/// A JS callback as a Rust one that reports `T`; a throwing callback must not fail the flow it
-/// observes.
+/// A JS callback as a Rust one that reports `T`.
 pub fn callback<T: Serialize>(function: Option<Function>) -> impl Fn(&T) {
     move |report: &T| {
         if let (Some(function), Ok(report)) = (&function, to_js(report)) {
-            let _ = function.call1(&JsValue::UNDEFINED, &report);
+            notify(function, &report);
+        }
+    }
+}
+
+thread_local! {
+    static IGNORE: Closure<dyn FnMut(JsValue)> = Closure::new(|_: JsValue| {});
+}
+
+/// Calls an observer (a hook, an `onProgress`): neither its throw nor, when it is async, its
+/// rejection may fail the call it observes or surface as an unhandled rejection.
+pub fn notify(function: &Function, argument: &JsValue) {
+    if let Ok(returned) = function.call1(&JsValue::UNDEFINED, argument) {
+        let thenable = returned.is_object()
+            && Reflect::get(&returned, &"then".into()).is_ok_and(|then| then.is_function());
+        if thenable {
+            IGNORE.with(|ignore| {
+                let _ = Promise::resolve(&returned).catch(ignore);
+            });
         }
     }
 }

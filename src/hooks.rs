@@ -6,7 +6,7 @@ use serde::Serialize;
 use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 
-use crate::convert::to_js;
+use crate::convert::{self, to_js};
 use crate::core::error::Error;
 use crate::core::request::HttpRequest;
 use crate::transport::Exchange;
@@ -105,9 +105,8 @@ fn summary(request: &HttpRequest, attempt: u32) -> RequestSummary<'_> {
     }
 }
 
-/// A throwing hook must not fail the call it observes.
 fn notify<T: Serialize>(hook: &Function, summary: &T) {
     if let Ok(summary) = to_js(summary) {
-        let _ = hook.call1(&JsValue::UNDEFINED, &summary);
+        convert::notify(hook, &summary);
     }
 }

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     AbortController, AbortSignal, ReadableStreamDefaultReader, RequestInit, RequestRedirect,
-    Response, TextDecoder,
+    TextDecoder,
 };
 
 use crate::core::error::{Error, ErrorCode};
@@ -28,6 +28,24 @@ extern "C" {
     // Node 20.3 and in older browsers: the call throws, and a listener is used instead.
     #[wasm_bindgen(js_namespace = AbortSignal, js_name = any, catch)]
     fn abort_signal_any(signals: &js_sys::Array) -> Result<AbortSignal, JsValue>;
+}
+
+#[wasm_bindgen]
+extern "C" {
+    // The members of a fetch answer the transport reads, each with `catch`: an injected fetch
+    // may resolve with anything, and a throwing getter must become an error, never a trap.
+    type AnyResponse;
+    #[wasm_bindgen(method, getter, catch)]
+    fn status(this: &AnyResponse) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch)]
+    fn headers(this: &AnyResponse) -> Result<AnyHeaders, JsValue>;
+    #[wasm_bindgen(method, getter, catch)]
+    fn body(this: &AnyResponse) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, catch)]
+    fn text(this: &AnyResponse) -> Result<Promise, JsValue>;
+    type AnyHeaders;
+    #[wasm_bindgen(method, catch)]
+    fn get(this: &AnyHeaders, name: &str) -> Result<JsValue, JsValue>;
 }
 
 /// A signal that aborts when any of `signals` does, if the runtime can make one.
@@ -109,15 +127,30 @@ impl Transport {
             .fetch
             .call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)
             .map(|value| Promise::resolve(&value));
-        let response: Response = match pending {
-            Ok(promise) => JsFuture::from(promise).await,
+        let response: AnyResponse = match pending {
+            Ok(promise) => deadline.settled(promise).await,
             Err(thrown) => Err(thrown),
         }
         .map_err(|failure| deadline.classify(request, &failure, None))?
         .unchecked_into();
-        let status = response.status();
-        let headers = response.headers();
-        let header = |name: &str| headers.get(name).ok().flatten();
+        let status = response
+            .status()
+            .ok()
+            .and_then(|status| status.as_f64())
+            .filter(|status| status.fract() == 0.0 && (0.0..=999.0).contains(status))
+            .map(|status| status as u16)
+            .ok_or_else(|| {
+                let failure =
+                    js_sys::Error::new("fetch resolved with something that is not a Response");
+                deadline.classify(request, &failure, None)
+            })?;
+        let headers = response.headers().ok();
+        let header = |name: &str| {
+            headers
+                .as_ref()
+                .and_then(|headers| headers.get(name).ok())
+                .and_then(|value| value.as_string())
+        };
         let request_id = header("x-tower-request-id");
         let retry_after = header("retry-after");
         let limited = envelope || !(200..300).contains(&status);
@@ -129,8 +162,8 @@ impl Transport {
                 cancel_body(&response);
                 Ok(Err(Oversized::Exactly(bytes)))
             }
-            _ if limited => read_limited(&response).await,
-            _ => read_text(&response).await.map(Ok),
+            _ if limited => read_limited(&response, &deadline).await,
+            _ => read_text(&response, &deadline).await.map(Ok),
         };
         let (body, oversized) =
             match read.map_err(|failure| deadline.classify(request, &failure, Some(status)))? {
@@ -147,23 +180,32 @@ impl Transport {
     }
 }
 
-async fn read_text(response: &Response) -> Result<JsString, JsValue> {
-    Ok(JsFuture::from(response.text()?).await?.unchecked_into())
+async fn read_text(response: &AnyResponse, deadline: &Deadline) -> Result<JsString, JsValue> {
+    let text = deadline.settled(response.text()?).await?;
+    text.dyn_into::<JsString>()
+        .map_err(|_| js_sys::Error::new("the answer's text() is not a string").into())
 }
 
-fn cancel_body(response: &Response) {
-    if let Some(body) = response.body() {
+fn stream_of(response: &AnyResponse) -> Option<web_sys::ReadableStream> {
+    response.body().ok()?.dyn_into().ok()
+}
+
+fn cancel_body(response: &AnyResponse) {
+    if let Some(stream) = stream_of(response) {
         // Rejects (ignored) when the body is locked or already closed.
-        let _ = body.cancel();
+        let _ = stream.cancel();
     }
 }
 
 /// The body as text if it holds at most [`MAX_ENVELOPE_BYTES`], read chunk by chunk and
 /// cancelled as soon as it holds more (chunked answers carry no length to check first).
-async fn read_limited(response: &Response) -> Result<Result<JsString, Oversized>, JsValue> {
-    let Some(stream) = response.body() else {
+async fn read_limited(
+    response: &AnyResponse,
+    deadline: &Deadline,
+) -> Result<Result<JsString, Oversized>, JsValue> {
+    let Some(stream) = stream_of(response) else {
         // An injected fetch's response without a stream: its text is all there is.
-        let text = read_text(response).await?;
+        let text = read_text(response, deadline).await?;
         return Ok(if text.length() > MAX_ENVELOPE_BYTES {
             Err(Oversized::MoreThan(u64::from(MAX_ENVELOPE_BYTES)))
         } else {
@@ -174,11 +216,13 @@ async fn read_limited(response: &Response) -> Result<Result<JsString, Oversized>
     let chunks = js_sys::Array::new();
     let mut total: u32 = 0;
     loop {
-        let step = JsFuture::from(reader.read()).await?;
+        let step = deadline.settled(reader.read()).await?;
         if Reflect::get(&step, &"done".into())?.is_truthy() {
             break;
         }
-        let chunk: Uint8Array = Reflect::get(&step, &"value".into())?.unchecked_into();
+        let chunk: Uint8Array = Reflect::get(&step, &"value".into())?
+            .dyn_into()
+            .map_err(|_| js_sys::Error::new("the answer's body is not bytes"))?;
         total = total.saturating_add(chunk.length());
         if total > MAX_ENVELOPE_BYTES {
             let _ = reader.cancel();
@@ -234,6 +278,9 @@ struct Deadline {
     caller: Option<AbortSignal>,
     /// Only where `AbortSignal.any` is missing: a listener on the caller's signal.
     listener: Option<Closure<dyn FnMut()>>,
+    /// Rejects when `signal` aborts: raced against every promise of the exchange, so a fetch
+    /// (or a body) that ignores its signal still ends at the deadline.
+    aborted: Promise,
 }
 
 impl Deadline {
@@ -273,7 +320,11 @@ impl Deadline {
                 }
             },
         };
+        let aborted = Promise::new(&mut |_, reject| {
+            let _ = signal.add_event_listener_with_callback("abort", &reject);
+        });
         Ok(Self {
+            aborted,
             signal,
             timer,
             timed_out,
@@ -282,6 +333,12 @@ impl Deadline {
             caller: caller.cloned(),
             listener,
         })
+    }
+
+    /// `promise`, or a rejection as soon as the deadline passes or the caller aborts.
+    async fn settled(&self, promise: Promise) -> Result<JsValue, JsValue> {
+        let both = js_sys::Array::of2(&promise, &self.aborted);
+        JsFuture::from(Promise::race(&both)).await
     }
 
     /// Why a fetch or a body read failed: our deadline, the caller's abort, or the network. A
@@ -300,20 +357,31 @@ impl Deadline {
             aborted()
         } else {
             let detail = describe_failure(failure);
-            let hint = hint(&detail);
-            if request.idempotent || status.is_some() || surely_not_sent(&detail) {
-                Error::new(
-                    ErrorCode::Network,
-                    format!("{}: {detail}{hint}", request.operation),
-                )
-            } else {
-                Error::new(
+            match status {
+                // The server answered (so it performed the request) but the answer was lost.
+                Some(status) if !request.idempotent => Error::new(
                     ErrorCode::OutcomeUnknown,
                     format!(
-                        "{}: the connection failed after the request was sent ({detail}); it may or may not have taken effect, check before retrying{hint}",
+                        "{}: the server answered HTTP {status} but the connection failed while its answer was read ({detail}); the change was most likely made: check before retrying",
                         request.operation
                     ),
-                )
+                ),
+                Some(_) => Error::new(
+                    ErrorCode::Network,
+                    format!("{}: the answer could not be read ({detail})", request.operation),
+                ),
+                None if request.idempotent || surely_not_sent(&detail) => Error::new(
+                    ErrorCode::Network,
+                    format!("{}: {detail}{}", request.operation, hint(&detail)),
+                ),
+                None => Error::new(
+                    ErrorCode::OutcomeUnknown,
+                    format!(
+                        "{}: the connection failed after the request was sent ({detail}); it may or may not have taken effect, check before retrying{}",
+                        request.operation,
+                        hint(&detail)
+                    ),
+                ),
             }
         };
         error
@@ -399,6 +467,8 @@ fn surely_not_sent(detail: &str) -> bool {
         "ERR_SSL_",
         "EPROTO",
         "bad port",
+        // fetch refuses a header value (a credential with a line break) before sending.
+        "header value",
     ]
     .iter()
     .any(|code| detail.contains(code))

@@ -108,46 +108,91 @@ impl Client {
     }
 
     /// Replaces `old` with a new key named `name`: check the old key is live, issue, prove the
-    /// new key works, revoke the old one. If any step fails the old key stays valid, the new
-    /// one is revoked, and the error's `step` says which step failed.
+    /// new key works, revoke the old one. The error's `step` says which step failed, and what
+    /// it leaves: the old key valid and the new one revoked; or, when revoking the old key
+    /// failed in a way that leaves its state unknown, both named so that one surely works.
     pub async fn rotate_key(&self, old: &str, name: &str, call: &Call) -> Result<ApiKey, Error> {
         validate_name("name", name)?;
         let old = validate_credential("key", old)?;
+        let owner = self.snapshot();
+        let old_client = self.with_credential(Credential::ApiKey(old.clone()));
         // A mistyped or already revoked key would "rotate" into a second key while the real
         // old one stays valid: make sure it is a live key first.
-        self.with_credential(Credential::ApiKey(old.clone()))
+        old_client
             .current_user(call)
             .await
             .map_err(|e| e.with_step("check old key"))?;
-        let new = self
+        let new = owner
             .issue_key(name, call)
             .await
             .map_err(|e| e.with_step("issue new key"))?;
-        let outcome = match self
+        let verified = self
             .with_credential(Credential::ApiKey(new.key.clone()))
+            .current_user(call)
+            .await;
+        let error = match verified {
+            Err(error) => error.with_step("verify new key"),
+            Ok(_) => match owner.revoke_confirmed(&old, call).await {
+                Ok(()) => return Ok(new),
+                Err(error) => {
+                    let error = error.with_step("revoke old key");
+                    match old_client.current_user(call).await {
+                        // The revoke took effect after all (its answer was lost).
+                        Err(check) if check.code == ErrorCode::Unauthorized => return Ok(new),
+                        Ok(_) => error,
+                        Err(check) => {
+                            let mut error = error;
+                            error.message = format!(
+                                "{}; whether the old key was revoked is unknown (checking it failed: {}), so the new key {} was kept: once you know, delete the key you do not want with deleteApiKey({{ id }})",
+                                error.message, check.message, new.id
+                            );
+                            return Err(error.redact(&[&new.key]));
+                        }
+                    }
+                }
+            },
+        };
+        // The old key surely still works: roll back so that exactly one key, the old one, stays.
+        let mut error = error;
+        match owner.revoke_confirmed(&new.key, call).await {
+            Ok(()) => error
+                .message
+                .push_str("; the old key is still valid and the new key was revoked"),
+            Err(rollback) => {
+                error.message = format!(
+                    "{} (the new key {} could not be revoked either: {}; delete it with deleteApiKey({{ id: \"{}\" }}))",
+                    error.message, new.id, rollback.message, new.id
+                );
+            }
+        }
+        Err(error.redact(&[&new.key]))
+    }
+
+    /// Revokes `key` and makes sure it is gone: a server that answers "no such key" for a key
+    /// that still works (one of another user, say) is an error, not a revoke.
+    async fn revoke_confirmed(&self, key: &Secret, call: &Call) -> Result<(), Error> {
+        let result = self.revoke_key(key, call).await?;
+        if !result.already_revoked {
+            return Ok(());
+        }
+        match self
+            .with_credential(Credential::ApiKey(key.clone()))
             .current_user(call)
             .await
         {
-            Ok(_) => self
-                .revoke_key(&old, call)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.with_step("revoke old key")),
-            Err(error) => Err(error.with_step("verify new key")),
-        };
-        match outcome {
-            Ok(()) => Ok(new),
-            Err(mut error) => {
-                // Roll back so that exactly one key, the old one, stays valid.
-                if let Err(rollback) = self.revoke_key(&new.key, call).await {
-                    error.message = format!(
-                        "{} (the new key {} could not be revoked either: {}; delete it with deleteApiKey({{ id: \"{}\" }}))",
-                        error.message, new.id, rollback.message, new.id
-                    );
-                }
-                Err(error.redact(&[&new.key]))
-            }
+            Ok(_) => Err(Error::new(
+                ErrorCode::Graphql,
+                "deleteApiKey: the server answered that no such key exists, yet the key still works (is it another user's key?)",
+            )
+            .with_operation("deleteApiKey")),
+            Err(_) => Ok(()),
         }
+    }
+
+    /// A client holding the current credential for good: a flow keeps acting as the user who
+    /// started it, even if the caller logs in as someone else meanwhile.
+    fn snapshot(&self) -> Client {
+        self.with_credential(self.credential().as_ref().clone())
     }
 
     /// Issues a key, runs `run` with a client that uses it, and revokes the key on every path.
@@ -163,9 +208,10 @@ impl Client {
         F: FnOnce(Client) -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let key = self.issue_key(name, call).await?;
+        let owner = self.snapshot();
+        let key = owner.issue_key(name, call).await?;
         let callback = run(self.with_credential(Credential::ApiKey(key.key.clone()))).await;
-        let revoke = self.revoke_key(&key.key, call).await.map(|_| ()).map_err(|error| {
+        let revoke = owner.revoke_confirmed(&key.key, call).await.map_err(|error| {
             let mut error = error.redact(&[&key.key]).with_step("revoke temporary key");
             error.message = format!(
                 "{}; the temporary key {} is still valid: revoke it with deleteApiKey({{ id: \"{}\" }})",

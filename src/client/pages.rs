@@ -162,8 +162,7 @@ impl Pager {
                     .and_then(|id| id.as_string())
             };
             let ids = PageIds {
-                first: id_at(0),
-                last: kept.checked_sub(1).and_then(id_at),
+                page: (0..kept).filter_map(id_at).collect(),
                 lookahead: (kept < page.length()).then(|| id_at(kept)).flatten(),
             };
             if kept < page.length() {
@@ -181,7 +180,7 @@ impl Pager {
             if let Some(hook) = &self.on_progress {
                 let report =
                     crate::core::json::object([("loaded", loaded.into()), ("total", total.into())]);
-                let _ = hook.call1(&JsValue::UNDEFINED, &convert::from_json(&report));
+                convert::notify(hook, &convert::from_json(&report));
             }
             if self.yields_pages && page.length() > 0 {
                 state.borrow_mut().page = Array::new();

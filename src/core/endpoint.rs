@@ -43,6 +43,14 @@ impl Endpoint {
                 ),
             ));
         }
+        // A URL parser turns `\` into `/` in http(s) URLs and may decode `%61` to `a`, so
+        // either could hide an API path (or `..`) from the checks below.
+        if rest.contains(['\\', '%']) {
+            return Err(Error::invalid_argument(
+                FIELD,
+                "must not contain \\ or percent-encoding (%): write the path plainly",
+            ));
+        }
         if rest.contains(['?', '#']) {
             return Err(Error::invalid_argument(
                 FIELD,
@@ -262,6 +270,18 @@ mod tests {
                     .starts_with(&format!("endpoint: ends in {suffix:?}"))
                     && error.message.ends_with(&format!("{root:?}")),
                 "{input}: {}",
+                error.message
+            );
+        }
+        for hidden in [
+            "http://tower.example/v2\\api",
+            "http://tower.example/%61pi",
+            "http://tower.example/a\\..\\b",
+        ] {
+            let error = Endpoint::parse(hidden).expect_err(hidden);
+            assert!(
+                error.message.contains("percent-encoding"),
+                "{hidden}: {}",
                 error.message
             );
         }

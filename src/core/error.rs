@@ -280,11 +280,48 @@ impl Error {
 
 const REDACTED: &str = "[REDACTED]";
 
+/// The shortest beginning of a secret, seen right before a cut, that is replaced.
+const MIN_CUT_PREFIX: usize = 4;
+
+fn scrub_cut(text: &mut String, secret: &str) {
+    const CUT: char = '…';
+    if !text.contains(CUT) {
+        return;
+    }
+    let pieces: Vec<&str> = text.split(CUT).collect();
+    let last = pieces.len() - 1;
+    let mut out = String::with_capacity(text.len());
+    for (index, piece) in pieces.into_iter().enumerate() {
+        if index > 0 {
+            out.push(CUT);
+        }
+        // The longest beginning of the secret (at least a few characters) the piece ends with.
+        let prefix = secret
+            .char_indices()
+            .map(|(at, c)| at + c.len_utf8())
+            .filter(|&end| {
+                secret[..end].chars().count() >= MIN_CUT_PREFIX.min(secret.chars().count())
+            })
+            .filter(|&end| piece.ends_with(&secret[..end]))
+            .max();
+        match prefix {
+            Some(end) if index < last => {
+                out.push_str(&piece[..piece.len() - end]);
+                out.push_str(REDACTED);
+            }
+            _ => out.push_str(piece),
+        }
+    }
+    *text = out;
+}
+
 /// Replaces `secrets` in `text`. A secret shorter than a credential can be (a password) is
 /// replaced only where it stands alone (between non-alphanumeric characters), so a one-letter
-/// password does not blank out every message.
+/// password does not blank out every message. Where a text was cut (`…`, as excerpts and long
+/// server messages are), a secret's beginning right before the cut is replaced too.
 fn scrub(text: &mut String, secrets: &[&str]) {
     for secret in secrets {
+        scrub_cut(text, secret);
         if !text.contains(secret) {
             continue;
         }
@@ -364,6 +401,26 @@ mod tests {
         let printed = format!("{error:?}");
         assert!(!printed.contains("key-canary-123"), "{printed}");
         assert_eq!(error.message, "bad key [REDACTED]");
+    }
+
+    #[test]
+    fn a_secret_cut_by_an_excerpt_is_redacted_too() {
+        let secret = Secret::new("key-canary-123456");
+        for (text, expected) in [
+            (
+                "HTTP 502: page key-canary-12…",
+                "HTTP 502: page [REDACTED]…",
+            ),
+            (
+                "aaaa key-canary-1234… (cut: 3000 characters in all)",
+                "aaaa [REDACTED]… (cut: 3000 characters in all)",
+            ),
+            ("ends with ke…", "ends with ke…"),
+            ("no cut key-canary-12", "no cut key-canary-12"),
+        ] {
+            let error = Error::new(ErrorCode::Http, text).redact(&[&secret]);
+            assert_eq!(error.message, expected, "{text}");
+        }
     }
 
     #[test]

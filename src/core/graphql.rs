@@ -246,8 +246,16 @@ pub fn parse_field<T>(
         .map_err(|problem| decode_error(operation, response, &problem))
 }
 
+/// The new key. An answer that does not read as one keeps its `data` on the error, since it may
+/// carry a key all the same: the caller revokes any key it finds there.
 pub fn parse_create_api_key(response: &HttpResponse) -> Result<ApiKey> {
-    parse_field(CREATE_API_KEY, "createApiKey", response, ApiKey::read)
+    let operation = CREATE_API_KEY.operation_name;
+    let data = read_envelope(operation, response)?.into_data(operation, response)?;
+    ApiKey::read(At::root(&data, "data").field("createApiKey")).map_err(|problem| {
+        let mut error = decode_error(operation, response, &problem);
+        error.details.data = Some(data.clone());
+        error
+    })
 }
 
 /// A missing key means it is already gone: the caller wanted it revoked, and it is. Servers say
@@ -290,6 +298,14 @@ fn parse_deletion(document: Document, response: &HttpResponse) -> Result<DeleteA
         });
     }
     let data = envelope.into_data(operation, response)?;
+    if !data.has("deleteApiKey") {
+        // An answer that says nothing about the key is not "already revoked".
+        return Err(decode_error(
+            operation,
+            response,
+            "data.deleteApiKey is missing",
+        ));
+    }
     let deleted = At::root(&data, "data").field("deleteApiKey");
     if deleted.value.is_null() {
         return Ok(DeleteApiKeyResult {

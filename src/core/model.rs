@@ -4,6 +4,7 @@ use serde::{Serialize, Serializer};
 use tsify::Tsify;
 
 use super::json::At;
+use super::request::validate_credential;
 use super::secret::Secret;
 
 /// What reading a result from an answer gives: the value, or what was wrong and where.
@@ -136,8 +137,16 @@ impl ApiKey {
     /// other selected fields still hands over a key that works.
     pub fn read(at: At<'_>) -> Read<Self> {
         let at = at.object()?;
+        let key = at.field("key").string()?;
+        // A key is sent back as a header value: an unusable one is not a key to hand out.
+        let key = validate_credential("key", &key).map_err(|_| {
+            format!(
+                "{} cannot be sent as a header value (it is too short, or holds spaces or control characters)",
+                at.field("key").path()
+            )
+        })?;
         Ok(Self {
-            key: Secret::new(&at.field("key").string()?),
+            key,
             id: at.field("id").id()?,
             name: at.field("name").optional_string()?.unwrap_or_default(),
             roles: at.field("roles").list(ApiKeyRole::read)?,

@@ -52,8 +52,8 @@ pub struct Listing {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Progress {
     pub loaded: u64,
-    /// Ids of the first and last item of the last page, and of the item it looked ahead to.
-    pub first_id: Option<String>,
+    /// Ids of the last page's items, and of the item it looked ahead to.
+    pub page_ids: Vec<String>,
     pub last_id: Option<String>,
     pub lookahead_id: Option<String>,
     /// The `-connection` count, for progress reports.
@@ -161,10 +161,11 @@ impl Listing {
     /// last item and of the look-ahead item (when they have ids).
     pub fn advance(&self, progress: &mut Progress, received: usize, ids: PageIds) -> Result<()> {
         let PageIds {
-            first: first_id,
-            last: last_id,
+            page: page_ids,
             lookahead: lookahead_id,
         } = ids;
+        let first_id = page_ids.first().cloned();
+        let last_id = page_ids.last().cloned();
         let page_size = self.page_size as usize;
         if received > page_size + 1 {
             return Err(Error::new(
@@ -176,15 +177,17 @@ impl Listing {
                 ),
             ));
         }
-        if self.strategy == Strategy::Cursor && received > 0 && last_id.is_none() {
+        if self.strategy == Strategy::Cursor && page_ids.len() < self.page_len(received) {
             return Err(Error::new(
                 ErrorCode::Decode,
                 format!("{} returned an item without an id", self.operation.name),
             ));
         }
         let name = self.operation.name;
-        let previous = [&progress.first_id, &progress.last_id];
-        if progress.loaded > 0 && first_id.is_some() && previous.contains(&&first_id) {
+        let repeated = first_id
+            .as_ref()
+            .is_some_and(|first| progress.page_ids.contains(first));
+        if repeated {
             // A server that ignores the cursor would hand out the same page forever.
             return Err(Error::new(
                 ErrorCode::Decode,
@@ -201,7 +204,7 @@ impl Listing {
             ));
         }
         progress.loaded += self.page_len(received) as u64;
-        progress.first_id = first_id;
+        progress.page_ids = page_ids;
         progress.last_id = last_id;
         progress.lookahead_id = lookahead_id;
         progress.done = received <= page_size;
@@ -209,11 +212,11 @@ impl Listing {
     }
 }
 
-/// Ids of an answer's first item, last page item and look-ahead item.
+/// Ids of an answer's page items (in order; items without an id are left out) and of its
+/// look-ahead item.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PageIds {
-    pub first: Option<String>,
-    pub last: Option<String>,
+    pub page: Vec<String>,
     pub lookahead: Option<String>,
 }
 
@@ -288,8 +291,7 @@ mod tests {
 
     fn ids(first: &str, last: &str, lookahead: Option<&str>) -> PageIds {
         PageIds {
-            first: Some(first.into()),
-            last: Some(last.into()),
+            page: vec![first.into(), "middle".into(), last.into()],
             lookahead: lookahead.map(Into::into),
         }
     }
@@ -396,13 +398,17 @@ mod tests {
     #[test]
     fn an_exact_multiple_of_the_page_size_ends_on_its_last_full_page() {
         let listing = Listing::new("get-vms", ListingBody::default(), Some(5.0)).unwrap();
+        let page = |names: &str, lookahead: Option<&str>| PageIds {
+            page: names.split(' ').map(Into::into).collect(),
+            lookahead: lookahead.map(Into::into),
+        };
         let mut progress = Progress::default();
         listing
-            .advance(&mut progress, 6, ids("a", "e", Some("f")))
+            .advance(&mut progress, 6, page("a b c d e", Some("f")))
             .unwrap();
         assert!(!progress.done);
         listing
-            .advance(&mut progress, 5, ids("f", "j", None))
+            .advance(&mut progress, 5, page("f g h i j", None))
             .unwrap();
         assert!(progress.done);
         assert_eq!(progress.loaded, 10);

@@ -105,8 +105,11 @@ pub fn next_delay(
 /// `Retry-After` as delay-seconds or an HTTP date (IMF-fixdate), in ms from `now_ms`.
 pub fn retry_after_ms(value: &str, now_ms: f64) -> Option<f64> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u32>() {
-        return Some(f64::from(seconds) * 1000.0);
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Any number of seconds, however large: too many digits for a u64 is still "longer
+        // than any ceiling", never "no Retry-After".
+        let seconds = value.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(seconds as f64 * 1000.0);
     }
     http_date_ms(value).map(|at| (at - now_ms).max(0.0))
 }
@@ -157,6 +160,14 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_delay_seconds_are_huge_not_absent() {
+        for value in ["4294967296", "99999999999999999999999"] {
+            let ms = retry_after_ms(value, 0.0).expect(value);
+            assert!(ms >= 4_294_967_296_000.0, "{value}: {ms}");
+        }
+    }
 
     const POLICY: RetryPolicy = RetryPolicy {
         max_attempts: 4,

@@ -7,7 +7,8 @@ use super::json::{object, Json};
 use super::model::{AuthnStrategy, LoginOptions, UserSource};
 use super::operations::{Auth, Operation};
 use super::request::{
-    validate_name, validate_password, Body, HttpRequest, HttpResponse, Language, Method,
+    validate_credential, validate_name, validate_password, Body, HttpRequest, HttpResponse,
+    Language, Method,
 };
 use super::response::{error_from_status, looks_like_mfa, mfa_error};
 use super::secret::Secret;
@@ -128,11 +129,26 @@ pub fn parse_login(response: &HttpResponse) -> Result<Secret> {
         };
         let data = value.get("data");
         if let Some(token) = data.get("token").as_str().filter(|token| !token.is_empty()) {
-            return Ok(Secret::new(token));
+            // A token is sent back as a header value: one that cannot be (a line break, a
+            // space) would fail every later request, so the login fails now instead.
+            return validate_credential("token", token).map_err(|_| {
+                Error::new(
+                    ErrorCode::Decode,
+                    "login: the answer's token cannot be sent as a header value (it is too short, or holds spaces or control characters)",
+                )
+                .with_status(response.status)
+                .with_request_id(response.request_id.clone())
+                .with_operation(OPERATION)
+            });
         }
-        let challenge = data
-            .as_object()
-            .is_some_and(|fields| fields.iter().any(|(key, _)| looks_like_mfa(key)));
+        // A field named for a second factor that is set (`mfaEnabled: false` is not a challenge).
+        let challenge = data.as_object().is_some_and(|fields| {
+            fields.iter().any(|(key, value)| {
+                looks_like_mfa(key)
+                    && !matches!(value, Json::Null | Json::Bool(false))
+                    && value.as_str() != Some("")
+            })
+        });
         if challenge {
             return Err(mfa_error(OPERATION, "", response));
         }
@@ -384,9 +400,24 @@ mod tests {
 
     #[test]
     fn login_answers_in_every_shape() {
-        let token =
-            parse_login(&answer(200, r#"{"task_id":null,"data":{"token":"tok-1"}}"#)).unwrap();
-        assert_eq!(token.expose(), "tok-1");
+        let token = parse_login(&answer(
+            200,
+            r#"{"task_id":null,"data":{"token":"tok-12345"}}"#,
+        ))
+        .unwrap();
+        assert_eq!(token.expose(), "tok-12345");
+        for unusable in ["tok-12\\n345", "tok 12345", "short"] {
+            let body = format!(r#"{{"data":{{"token":"{unusable}"}}}}"#);
+            let error = parse_login(&answer(200, &body)).unwrap_err();
+            assert_eq!(error.code, ErrorCode::Decode, "{unusable}");
+            assert!(!error.message.contains("tok-"), "{}", error.message);
+        }
+        let not_a_challenge = parse_login(&answer(
+            200,
+            r#"{"data":{"token":null,"mfaEnabled":false}}"#,
+        ))
+        .unwrap_err();
+        assert_eq!(not_a_challenge.code, ErrorCode::Decode);
         let challenge = parse_login(&answer(200, r#"{"task_id":null,"data":{"mfa_meta":{"type":"Mail","recipient":"b***@example.com","valid":300}}}"#)).unwrap_err();
         assert_eq!(challenge.code, ErrorCode::MfaRequired);
         assert!(

@@ -31,4 +31,15 @@ for (const [label, { CloudTowerClient, CloudTowerError }] of [["import", esm], [
     assert.throws(() => pages.pages(), isFreed("paginator"));
     await assert.rejects(pages.next(), isFreed("paginator"));
   });
+
+  test(`${label}: paginators of a freed client are freed with it, pages() included`, async () => {
+    const client = new CloudTowerClient({ endpoint: "http://127.0.0.1:9" });
+    const items = client.paginate("get-vms");
+    const pages = items.pages();
+    client.free();
+    for (const paginator of [items, pages]) {
+      await assert.rejects(paginator.next(), (e) => e instanceof CloudTowerError && e.message === "this paginator was freed: create a new one");
+      assert.throws(() => paginator.pages(), (e) => e instanceof CloudTowerError && e.code === "INVALID_ARGUMENT");
+    }
+  });
 }

@@ -283,3 +283,166 @@ test("https:// to a plain-HTTP port is NETWORK with a hint, even for a mutation 
     assert.match(error.message, /does not speak TLS on this port/);
   }
 });
+
+// -- Found by a fresh breaker: each a kind, kept as regression tests ---------------------
+
+/** No run of 8 or more characters of `secret` in any form of the error. */
+function assertNoPieceOf(error, secret, label) {
+  const forms = [...strings(error), JSON.stringify(error), inspect(error, { depth: Infinity })];
+  for (let at = 0; at + 8 <= secret.length; at++) {
+    const piece = secret.slice(at, at + 8);
+    for (const form of forms) assert.ok(!form.includes(piece), `${label}: "${piece}" of the secret in ${form.slice(0, 200)}`);
+  }
+}
+
+test("a secret cut in two by the 2,000-character message limit or by a body excerpt leaves no piece behind", async () => {
+  const key = "cutkey-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123";
+  const c = client().withApiKey(key);
+  const shapes = [
+    ["v2 message cut at 2,000", () => sendJsonTo(400, { message: `${"a".repeat(1970)}${key} and more`, status: 400, path: "/x" })],
+    ["GraphQL message cut at 2,000", null],
+    ["text/plain excerpt", () => sendTextTo(500, `${"b ".repeat(62)}${key} trailing words to be cut off`)],
+    ["HTML excerpt", () => sendTextTo(502, `<html><body>${"c".repeat(120)} ${key} more text</body></html>`, "text/html")],
+  ];
+  for (const [label, route] of shapes) {
+    if (route) routes.set("/v2/api/get-vms", route());
+    else routes.set("my", (req, body, res) => sendJson(res, 200, { data: null, errors: [{ message: `${"d".repeat(1975)}${key} more` }] }));
+    const error = await rejectionOf(route ? c.call("get-vms", {}) : c.currentUser());
+    assertNoPieceOf(error, key, label);
+    routes.delete("/v2/api/get-vms");
+    routes.delete("my");
+  }
+});
+
+function sendJsonTo(status, value) {
+  return (req, body, res) => sendJson(res, status, value);
+}
+
+function sendTextTo(status, text, type = "text/plain") {
+  return (req, body, res) => {
+    res.writeHead(status, { "content-type": type });
+    res.end(text);
+  };
+}
+
+test("an injected fetch that resolves with no Response, or one whose getters throw, is a CloudTowerError, never a crash", async () => {
+  const answers = [null, undefined, 42, {}, { get status() { throw new Error("boom"); } }, { status: 200, headers: null, text: () => { throw new Error("no text"); } }];
+  for (const answer of answers) {
+    const fetch = async () => answer;
+    for (const [call, code] of [[(c) => c.call("get-vms", {}), "NETWORK"], [(c) => c.createApiKey({ name: "x" }), "OUTCOME_UNKNOWN"]]) {
+      const error = await rejectionOf(call(new CloudTowerClient({ endpoint: base, token: TOKEN, retry: false, fetch })));
+      assert.ok(error instanceof CloudTowerError, String(error));
+      assert.equal(error.code, code, `${inspect(answer)}: ${error.message}`);
+    }
+  }
+});
+
+test("a fetch that ignores its signal still ends at the deadline, and at the caller's abort", async () => {
+  const fetch = () => new Promise(() => {}); // never settles, ignores init.signal
+  const c = new CloudTowerClient({ endpoint: base, token: TOKEN, retry: false, fetch });
+  const timeout = await rejectionOf(c.call("get-vms", {}, { timeoutMs: 50 }));
+  assert.equal(timeout.code, "TIMEOUT");
+  const controller = new AbortController();
+  const pending = c.call("get-vms", {}, { signal: controller.signal, timeoutMs: 60_000 });
+  controller.abort();
+  assert.equal((await rejectionOf(pending)).code, "ABORTED");
+  const stalled = async () => new Response(new ReadableStream({ pull: () => new Promise(() => {}) }), { status: 200 });
+  const body = await rejectionOf(new CloudTowerClient({ endpoint: base, token: TOKEN, retry: false, fetch: stalled }).currentUser({ timeoutMs: 50 }));
+  assert.equal(body.code, "TIMEOUT", "a body that never ends");
+});
+
+test("async hooks and onProgress callbacks that reject surface no unhandled rejection", async () => {
+  const unhandled = [];
+  const onUnhandled = (reason) => unhandled.push(reason);
+  process.on("unhandledRejection", onUnhandled);
+  routes.set("/v2/api/get-vms", sendJsonTo(200, [{ id: "vm-1" }]));
+  routes.set("/v2/api/get-vms-connection", sendJsonTo(200, { aggregate: { count: 1 } }));
+  const reject = async () => {
+    throw new Error("observer failed");
+  };
+  const c = client({ onRequest: reject, onResponse: reject });
+  await c.call("get-vms", {});
+  for await (const vm of c.paginate("get-vms", {}, { onProgress: reject })) assert.equal(vm.id, "vm-1");
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  process.off("unhandledRejection", onUnhandled);
+  assert.deepEqual(unhandled, []);
+  routes.delete("/v2/api/get-vms");
+  routes.delete("/v2/api/get-vms-connection");
+});
+
+test("a mutation answered 200 whose body is cut is OUTCOME_UNKNOWN (it was performed), a read is NETWORK", async () => {
+  const cut = (req, body, res) => {
+    res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
+    res.write('[{"task_id":');
+    setImmediate(() => res.destroy());
+  };
+  routes.set("/v2/api/start-vm", cut);
+  routes.set("/v2/api/get-vms", cut);
+  const mutation = await rejectionOf(client().call("start-vm", { where: { id: "vm-1" } }));
+  assert.equal(mutation.code, "OUTCOME_UNKNOWN", mutation.message);
+  assert.equal(mutation.status, 200);
+  assert.doesNotMatch(mutation.message, /never performed/);
+  const read = await rejectionOf(client().call("get-vms", {}));
+  assert.equal(read.code, "NETWORK");
+  routes.delete("/v2/api/start-vm");
+  routes.delete("/v2/api/get-vms");
+});
+
+test("a login token or a new key that cannot be sent as a header value is refused where it arrives", async () => {
+  routes.set("/v2/api/login", sendJsonTo(200, { task_id: null, data: { token: "token-with\nline-break" } }));
+  const login = await rejectionOf(new CloudTowerClient({ endpoint: base, retry: false }).login({ username: "admin", password: "pw-123456" }));
+  assert.equal(login.code, "DECODE");
+  assert.doesNotMatch(JSON.stringify(login), /line-break/);
+  routes.delete("/v2/api/login");
+});
+
+test("a createApiKey answer that carries a key but does not read as one has that key revoked", async () => {
+  const revoked = [];
+  routes.set("deleteApiKey", (req, body, res) => {
+    revoked.push(body.variables.key);
+    sendJson(res, 200, { data: { deleteApiKey: { id: "k1" } } });
+  });
+  const malformed = [
+    { id: "k1", key: "malformed-key-ABCDEFGH1", name: "x", roles: "admin" },
+    { id: "k1", key: "malformed-key-ABCDEFGH2", name: "x", roles: [null] },
+    { key: "malformed-key-ABCDEFGH3", name: "x", roles: [] },
+  ];
+  for (const createApiKey of malformed) {
+    routes.set("createApiKey", sendJsonTo(200, { data: { createApiKey } }));
+    const error = await rejectionOf(client().createApiKey({ name: "x" }));
+    assert.equal(error.code, "DECODE");
+    assert.match(error.message, /created the key anyway, and it was revoked/);
+    assertNoSecret(error, [createApiKey.key], "malformed createApiKey");
+  }
+  assert.deepEqual(revoked, malformed.map((m) => m.key));
+  routes.delete("createApiKey");
+  routes.delete("deleteApiKey");
+});
+
+test("a deleteApiKey answer that says nothing of the key is DECODE, not already revoked", async () => {
+  routes.set("deleteApiKey", sendJsonTo(200, { data: {} }));
+  const error = await rejectionOf(client().deleteApiKey("some-key-0123456789"));
+  assert.equal(error.code, "DECODE");
+  routes.set("createApiKey", sendJsonTo(200, { data: { createApiKey: { id: "k7", key: "temp-key-0123456789", name: "t", roles: [] } } }));
+  const temporary = await rejectionOf(client().withTemporaryApiKey({ name: "t" }, () => "done"));
+  assert.equal(temporary.step, "revoke temporary key");
+  assert.match(temporary.message, /k7 is still valid/);
+  routes.delete("deleteApiKey");
+  routes.delete("createApiKey");
+});
+
+test("paginate: a server that answers items of the previous page again is an error, not a silent repeat", async () => {
+  let calls = 0;
+  routes.set("/v2/api/get-vms", (req, body, res) => {
+    calls++;
+    const start = calls === 1 ? 1 : 3; // the second page starts inside the first
+    sendJson(res, 200, Array.from({ length: 6 }, (_, i) => ({ id: `vm-${String(start + i).padStart(2, "0")}` })));
+  });
+  const seen = [];
+  const error = await rejectionOf((async () => {
+    for await (const vm of client().paginate("get-vms", {}, { pageSize: 5 })) seen.push(vm.id);
+  })());
+  assert.equal(error.code, "DECODE");
+  assert.equal(seen.length, 5);
+  routes.delete("/v2/api/get-vms");
+});
