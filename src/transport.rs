@@ -34,6 +34,7 @@ pub struct Exchange {
 #[derive(Clone)]
 pub struct Transport {
     fetch: Function,
+    redirect: RequestRedirect,
 }
 
 impl Transport {
@@ -51,7 +52,19 @@ impl Transport {
                     )
                 })?,
         };
-        Ok(Self { fetch })
+        Ok(Self {
+            fetch,
+            // A redirect could carry Authorization to another origin: credentials go to the
+            // configured endpoint only, so redirects are refused.
+            redirect: RequestRedirect::Error,
+        })
+    }
+
+    /// For the nodes of a pair: a 307 is answered to the client, never followed (its Location
+    /// could be any origin), and means "not performed on this node".
+    pub fn not_following_redirects(mut self) -> Self {
+        self.redirect = RequestRedirect::Manual;
+        self
     }
 
     pub async fn send(
@@ -61,7 +74,7 @@ impl Transport {
         signal: Option<&AbortSignal>,
     ) -> Result<Exchange, Error> {
         let deadline = Deadline::start(timeout_ms, signal)?;
-        let init = request_init(request, &deadline.controller.signal());
+        let init = request_init(request, &deadline.controller.signal(), self.redirect);
         let pending = self
             .fetch
             .call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)
@@ -92,7 +105,11 @@ impl Transport {
     }
 }
 
-fn request_init(request: &HttpRequest, signal: &AbortSignal) -> RequestInit {
+fn request_init(
+    request: &HttpRequest,
+    signal: &AbortSignal,
+    redirect: RequestRedirect,
+) -> RequestInit {
     // Headers stay a plain object: injected fetches (mocks, undici) read it as one.
     let headers = Object::new();
     let set = |name: &str, value: &str| {
@@ -111,9 +128,7 @@ fn request_init(request: &HttpRequest, signal: &AbortSignal) -> RequestInit {
     }
     init.set_headers(&headers);
     init.set_signal(Some(signal));
-    // A redirect could carry Authorization to another origin: credentials go to the
-    // configured endpoint only, so redirects are refused.
-    init.set_redirect(RequestRedirect::Error);
+    init.set_redirect(redirect);
     init
 }
 
