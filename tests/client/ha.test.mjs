@@ -64,7 +64,8 @@ test("a failover in the middle of paginate: every item once, in order", async (t
 });
 
 test("a failover during waitForTasks: the polling continues on the new node", async (t) => {
-  const sim = await pair(t, { vms: 60, taskDurationMs: 1000 });
+  // Long enough that the first round always finds the tasks running, whatever the machine's load.
+  const sim = await pair(t, { vms: 60, taskDurationMs: 2500 });
   const client = await loggedInPair(sim);
   const stopped = await client.call("get-vms", { where: { status: "STOPPED", name_not: "vm-doomed" }, first: 2 });
   const results = await client.call("start-vm", { where: { id_in: stopped.map((vm) => vm.id) } });
