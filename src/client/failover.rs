@@ -5,9 +5,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Function, Promise};
+use js_sys::Promise;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use crate::core::endpoint::Endpoint;
 use crate::core::error::{Error, ErrorCode};
@@ -110,37 +110,23 @@ impl Pair {
         }
     }
 
-    /// Runs a discovery on its own task, so no caller's fate (an abort, a drop) can leave the
-    /// others waiting; it has no caller's signal, only the probe deadline.
+    /// Runs a discovery on its own task (a promise), so no caller's fate (an abort, a drop) can
+    /// leave the others waiting; it has no caller's signal, only the probe deadline.
     fn start(self: &Rc<Self>, language: Language) -> Discovery {
         let outcome = Rc::new(RefCell::new(None));
-        let mut resolve: Option<Function> = None;
-        let done = Promise::new(&mut |res, _| resolve = Some(res));
         let (pair, slot) = (self.clone(), outcome.clone());
-        spawn_local(async move {
+        let done = future_to_promise(async move {
             let elected = pair.probe_all(language).await;
-            let result = {
-                let mut state = pair.state.borrow_mut();
-                state.under_way = None;
-                state.active = match elected {
-                    Ok(index) => {
-                        state.discoveries += 1;
-                        Some(Node {
-                            index,
-                            generation: state.discoveries,
-                        })
-                    }
-                    Err(_) => None,
-                };
-                elected.map(|index| Node {
-                    index,
-                    generation: state.discoveries,
-                })
-            };
-            *slot.borrow_mut() = Some(result);
-            if let Some(resolve) = resolve {
-                let _ = resolve.call0(&JsValue::UNDEFINED);
+            let mut state = pair.state.borrow_mut();
+            state.under_way = None;
+            if elected.is_ok() {
+                state.discoveries += 1;
             }
+            let generation = state.discoveries;
+            let result = elected.map(|index| Node { index, generation });
+            state.active = result.as_ref().ok().copied();
+            *slot.borrow_mut() = Some(result);
+            Ok(JsValue::UNDEFINED)
         });
         Discovery { done, outcome }
     }
