@@ -71,7 +71,10 @@ pub struct Client {
 
 impl Client {
     pub fn new(options: ClientOptions) -> Result<Self, Error> {
-        let transport = Transport::new(options.fetch)?;
+        let transport = match options.endpoints {
+            Some(_) => Transport::new(options.fetch)?.not_following_redirects(),
+            None => Transport::new(options.fetch)?,
+        };
         let (endpoint, pair) = match (options.endpoint, options.endpoints) {
             (Some(_), Some(_)) => {
                 return Err(Error::invalid_argument(
@@ -116,7 +119,7 @@ impl Client {
                     nodes,
                     options.failover.unwrap_or_default(),
                     probe_timeout_ms,
-                    transport.clone().not_following_redirects(),
+                    transport.clone(),
                 );
                 (first, Some(Rc::new(pair)))
             }
@@ -126,10 +129,6 @@ impl Client {
                     "is required (or options.endpoints, for an active/passive pair)",
                 ))
             }
-        };
-        let transport = match pair {
-            Some(_) => transport.not_following_redirects(),
-            None => transport,
         };
         let timeout_ms =
             validate_optional_timeout("options.timeoutMs", options.timeout_ms, DEFAULT_TIMEOUT_MS)?;
