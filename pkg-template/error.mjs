@@ -12,7 +12,7 @@ export class CloudTowerError extends Error {
     this.requestId = fields.requestId ?? null;
     this.operation = fields.operation ?? null;
     this.errorBody = fields.errorBody ?? null;
-    for (const optional of ["graphqlErrors", "data", "step", "failedTasks"]) {
+    for (const optional of ["graphqlErrors", "data", "step", "failedTasks", "endpoints"]) {
       if (fields[optional] !== undefined) this[optional] = fields[optional];
     }
   }

@@ -46,7 +46,10 @@ export type CloudTowerErrorCode =
   | "INVALID_ARGUMENT"
   | "UNSUPPORTED"
   | "OUTCOME_UNKNOWN"
-  | "TASK_FAILED";
+  | "TASK_FAILED"
+  | "NO_ACTIVE_ENDPOINT"
+  | "MULTIPLE_ACTIVE_ENDPOINTS"
+  | "FAILOVER_REQUIRED";
 
 /** CloudTower's error body (`ErrorBody` in the API description). */
 export interface ErrorBody {
@@ -73,6 +76,14 @@ export interface FailedTask {
   error_message: string | null;
 }
 
+/** One node of an active/passive pair, as its errors report it. */
+export interface EndpointReport {
+  endpoint: string;
+  state: "active" | "passive" | "failed" | "unknown";
+  /** Why the node failed its probe (`state: "failed"`). */
+  detail: string | null;
+}
+
 /** Every rejection of the client. A real `Error`: `instanceof Error` holds. */
 export declare class CloudTowerError extends Error {
   constructor(message: string, fields?: Partial<Omit<CloudTowerError, "name" | "message" | "stack">>);
@@ -94,6 +105,8 @@ export declare class CloudTowerError extends Error {
   readonly step?: string;
   /** For `TASK_FAILED`: every failed task. */
   readonly failedTasks?: FailedTask[];
+  /** For `NO_ACTIVE_ENDPOINT`, `MULTIPLE_ACTIVE_ENDPOINTS`, `FAILOVER_REQUIRED`: each node of the pair. */
+  readonly endpoints?: EndpointReport[];
   /** On a callback's error in withTemporaryApiKey when revoking the key failed too. */
   readonly revokeError?: CloudTowerError;
 }

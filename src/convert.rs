@@ -11,6 +11,7 @@ use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
 use crate::core::error::{Error, ErrorCode};
+use crate::core::failover::Strategy;
 use crate::core::json::Json;
 use crate::core::model::{LoginOptions, UserSource};
 use crate::core::operations::{self, JsonKind, Operation};
@@ -183,7 +184,10 @@ pub fn optional_function(value: JsValue, field: &str) -> Result<Option<Function>
 pub fn client_options(value: &JsValue) -> Result<ClientOptions, Error> {
     let mut fields = Fields::new(value, "options")?;
     let options = ClientOptions {
-        endpoint: fields.string("endpoint")?,
+        endpoint: fields.optional_string("endpoint")?,
+        endpoints: string_list(fields.value("endpoints"), "options.endpoints")?,
+        failover: fields.optional_choice("failover", &Strategy::ALL, Strategy::as_str)?,
+        probe_timeout_ms: fields.optional_number("probeTimeoutMs")?,
         language: fields.optional_choice("language", &Language::ALL, Language::as_str)?,
         timeout_ms: fields.optional_number("timeoutMs")?,
         fetch: fields.optional_function("fetch")?,
@@ -195,6 +199,26 @@ pub fn client_options(value: &JsValue) -> Result<ClientOptions, Error> {
     };
     fields.finish()?;
     Ok(options)
+}
+
+/// `endpoints`: absent, or an array of strings (each validated as an endpoint later).
+fn string_list(value: JsValue, field: &str) -> Result<Option<Vec<String>>, Error> {
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    let array = value
+        .dyn_into::<Array>()
+        .map_err(|_| Error::invalid_argument(field, "expected an array of endpoint strings"))?;
+    array
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            item.as_string().ok_or_else(|| {
+                Error::invalid_argument(&format!("{field}[{i}]"), "expected a string")
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
 }
 
 /// `retry`: `true`/absent (the defaults), `false` (off) or a policy object.
@@ -578,6 +602,10 @@ pub fn to_js_error(error: Error) -> JsValue {
     if !details.failed_tasks.is_empty() {
         let tasks = details.failed_tasks.iter().map(|task| task.to_json());
         set("failedTasks", from_json(&Json::Array(tasks.collect())));
+    }
+    if !details.endpoints.is_empty() {
+        let nodes = details.endpoints.iter().map(|node| node.to_json());
+        set("endpoints", from_json(&Json::Array(nodes.collect())));
     }
     let message = JsValue::from_str(&error.message);
     let class = ERROR_CLASS.with(|slot| slot.borrow().clone());

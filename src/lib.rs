@@ -138,13 +138,22 @@ impl CloudTowerClient {
         Client::new(options).map(Self).map_err(thrown)
     }
 
+    /// The node requests go to: the endpoint, or for `endpoints` the active node once found
+    /// (`null` before the first request and after a node was lost).
+    #[wasm_bindgen(getter, js_name = activeEndpoint, unchecked_return_type = "string | null")]
+    pub fn active_endpoint(&self) -> JsValue {
+        self.0
+            .active_endpoint()
+            .map_or(JsValue::NULL, JsValue::from)
+    }
+
     /// Which credential the client holds.
     #[wasm_bindgen(getter, js_name = authKind, unchecked_return_type = "AuthKind")]
     pub fn auth_kind(&self) -> String {
         self.0.auth_kind().as_str().to_owned()
     }
 
-    /// The normalised endpoint.
+    /// The normalised endpoint (with `endpoints`, the first node).
     #[wasm_bindgen(getter)]
     pub fn endpoint(&self) -> String {
         self.0.endpoint().to_owned()

@@ -6,6 +6,7 @@ use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
+use crate::core::failover::Strategy;
 use crate::core::request::Language;
 use crate::core::retry::RetryPolicy;
 
@@ -13,8 +14,23 @@ use crate::core::retry::RetryPolicy;
 #[derive(Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientOptions {
-    /// `http:` or `https:` origin of the CloudTower, optionally with a path prefix.
-    pub endpoint: String,
+    /// `http:` or `https:` origin of the CloudTower, optionally with a path prefix. Give this or
+    /// `endpoints`, not both.
+    #[tsify(optional)]
+    pub endpoint: Option<String>,
+    /// The nodes of an active/passive pair (each like `endpoint`): the client finds the active
+    /// one by probing `GET <node>/api/healthz`, and fails over when it answers 307. In a browser
+    /// only through a same-origin proxy (a page cannot see a 307).
+    #[tsify(optional)]
+    pub endpoints: Option<Vec<String>>,
+    /// With `endpoints`, what a 307 (the node became passive) does: `"auto"` (default)
+    /// rediscovers and sends the request again once; `"manual"` rejects `FAILOVER_REQUIRED`;
+    /// `"probe-always"` probes before every request.
+    #[tsify(optional, type = "\"auto\" | \"manual\" | \"probe-always\"")]
+    pub failover: Option<Strategy>,
+    /// With `endpoints`, the deadline of each probe, 1 to 3600000 ms; default 5000.
+    #[tsify(optional)]
+    pub probe_timeout_ms: Option<f64>,
     /// `content-language` of every request: `"en-US"` (default), `"zh-CN"` or `"*"`.
     #[tsify(optional)]
     pub language: Option<Language>,

@@ -92,6 +92,7 @@ pub const MAX_ENVELOPE_BYTES: u32 = 4 * 1024 * 1024;
 #[derive(Clone)]
 pub struct Transport {
     fetch: Function,
+    redirect: RequestRedirect,
 }
 
 impl Transport {
@@ -109,7 +110,19 @@ impl Transport {
                     )
                 })?,
         };
-        Ok(Self { fetch })
+        Ok(Self {
+            fetch,
+            // A redirect could carry Authorization to another origin: credentials go to the
+            // configured endpoint only, so redirects are refused.
+            redirect: RequestRedirect::Error,
+        })
+    }
+
+    /// For the nodes of a pair: a 307 is answered to the client, never followed (its Location
+    /// could be any origin), and means "not performed on this node".
+    pub fn not_following_redirects(mut self) -> Self {
+        self.redirect = RequestRedirect::Manual;
+        self
     }
 
     /// Performs `request`. A success body is read whole unless `envelope` is set; an error
@@ -122,7 +135,7 @@ impl Transport {
         envelope: bool,
     ) -> Result<Exchange, Error> {
         let deadline = Deadline::start(timeout_ms, signal)?;
-        let init = request_init(request, &deadline.signal);
+        let init = request_init(request, &deadline.signal, self.redirect);
         let pending = self
             .fetch
             .call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)
@@ -241,7 +254,11 @@ async fn read_limited(
     Ok(Ok(decoder.decode_with_js_u8_array(&whole)?.into()))
 }
 
-fn request_init(request: &HttpRequest, signal: &AbortSignal) -> RequestInit {
+fn request_init(
+    request: &HttpRequest,
+    signal: &AbortSignal,
+    redirect: RequestRedirect,
+) -> RequestInit {
     // Headers stay a plain object: injected fetches (mocks, undici) read it as one.
     let headers = Object::new();
     let set = |name: &str, value: &str| {
@@ -260,9 +277,7 @@ fn request_init(request: &HttpRequest, signal: &AbortSignal) -> RequestInit {
     }
     init.set_headers(&headers);
     init.set_signal(Some(signal));
-    // A redirect could carry Authorization to another origin: credentials go to the
-    // configured endpoint only, so redirects are refused.
-    init.set_redirect(RequestRedirect::Error);
+    init.set_redirect(redirect);
     init
 }
 

@@ -27,8 +27,10 @@ export const ENVIRONMENT_HELP = `Environment (credentials are never accepted as 
   let an API key manage keys) and ignore CLOUDTOWER_API_KEY.`;
 
 const pad = (text, width) => String(text).padEnd(width);
+// The code column fits the longest code (MULTIPLE_ACTIVE_ENDPOINTS) plus two spaces.
+const CODE_WIDTH = Math.max(...EXIT_CODE_MEANINGS.map(([, code]) => code.length)) + 2;
 export const EXIT_CODES_HELP = `Exit status:
-${EXIT_CODE_MEANINGS.map(([status, code, meaning]) => `  ${pad(status, 6)}${pad(code, 23)}${meaning}`).join("\n")}
+${EXIT_CODE_MEANINGS.map(([status, code, meaning]) => `  ${pad(status, 6)}${pad(code, CODE_WIDTH)}${meaning}`).join("\n")}
   Errors are printed on stderr as one line, \`error [CODE] message (request id …)\`, or with
   --json as {"error": {"code", "exitCode", "message", "status", "requestId", "operation", ...}}.`;
 

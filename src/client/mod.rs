@@ -2,6 +2,7 @@
 //! modules named for them (`session`, `keys`, `tasks`, `pages`). Plain Rust over the transport;
 //! it knows nothing of `#[wasm_bindgen]` (the facade in `lib.rs` converts and delegates).
 
+mod failover;
 mod keys;
 mod pages;
 mod session;
@@ -17,6 +18,7 @@ use web_sys::AbortSignal;
 use crate::convert;
 use crate::core::endpoint::Endpoint;
 use crate::core::error::{Error, ErrorCode};
+use crate::core::failover::{self as pairs, Strategy, NOT_HERE};
 use crate::core::graphql::{self, Document};
 use crate::core::json::Json;
 use crate::core::operations::Operation;
@@ -30,13 +32,18 @@ use crate::hooks::Hooks;
 use crate::options::{CallOptions, ClientOptions};
 use crate::transport::{self, Exchange, Transport};
 
+use failover::Pair;
 pub use pages::{Pager, Step};
 
 const DEFAULT_TIMEOUT_MS: u32 = 30_000;
 
 /// What every request of one client shares; derived clients (`withApiKey`) share it too.
 struct Settings {
+    /// The endpoint requests are built on; with a pair, its first node, and each attempt is
+    /// moved to the active node.
     endpoint: Endpoint,
+    /// An active/passive pair (`endpoints`), or `None` for one endpoint.
+    pair: Option<Rc<Pair>>,
     language: Language,
     timeout_ms: u32,
     transport: Transport,
@@ -64,7 +71,65 @@ pub struct Client {
 
 impl Client {
     pub fn new(options: ClientOptions) -> Result<Self, Error> {
-        let endpoint = Endpoint::parse(&options.endpoint)?;
+        let transport = match options.endpoints {
+            Some(_) => Transport::new(options.fetch)?.not_following_redirects(),
+            None => Transport::new(options.fetch)?,
+        };
+        let (endpoint, pair) = match (options.endpoint, options.endpoints) {
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid_argument(
+                    "options",
+                    "pass endpoint or endpoints, not both",
+                ))
+            }
+            (Some(endpoint), None) => {
+                if options.failover.is_some() || options.probe_timeout_ms.is_some() {
+                    return Err(Error::invalid_argument(
+                        "options",
+                        "failover and probeTimeoutMs apply to endpoints (an active/passive pair) only",
+                    ));
+                }
+                (Endpoint::parse(&endpoint)?, None)
+            }
+            (None, Some(list)) => {
+                let nodes = list
+                    .iter()
+                    .enumerate()
+                    .map(|(i, node)| {
+                        Endpoint::parse(node).map_err(|e| {
+                            let problem =
+                                e.message.strip_prefix("endpoint: ").unwrap_or(&e.message);
+                            Error::invalid_argument(&format!("options.endpoints[{i}]"), problem)
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                pairs::distinct(&nodes)?;
+                let Some(first) = nodes.first().cloned() else {
+                    return Err(Error::invalid_argument(
+                        "options.endpoints",
+                        "must list at least one endpoint",
+                    ));
+                };
+                let probe_timeout_ms = validate_optional_timeout(
+                    "options.probeTimeoutMs",
+                    options.probe_timeout_ms,
+                    pairs::DEFAULT_PROBE_TIMEOUT_MS,
+                )?;
+                let pair = Pair::new(
+                    nodes,
+                    options.failover.unwrap_or_default(),
+                    probe_timeout_ms,
+                    transport.clone(),
+                );
+                (first, Some(Rc::new(pair)))
+            }
+            (None, None) => {
+                return Err(Error::invalid_argument(
+                    "options.endpoint",
+                    "is required (or options.endpoints, for an active/passive pair)",
+                ))
+            }
+        };
         let timeout_ms =
             validate_optional_timeout("options.timeoutMs", options.timeout_ms, DEFAULT_TIMEOUT_MS)?;
         let credential = match (options.token, options.api_key) {
@@ -81,9 +146,10 @@ impl Client {
         Ok(Self {
             settings: Rc::new(Settings {
                 endpoint,
+                pair,
                 language: options.language.unwrap_or_default(),
                 timeout_ms,
-                transport: Transport::new(options.fetch)?,
+                transport,
                 retry: options.retry,
                 hooks: Hooks::new(options.on_request, options.on_response),
             }),
@@ -101,6 +167,15 @@ impl Client {
 
     pub fn endpoint(&self) -> &str {
         self.settings.endpoint.as_str()
+    }
+
+    /// The node in use: the endpoint, or for a pair the active node once found (`None`
+    /// before the first request and after a node was lost).
+    pub fn active_endpoint(&self) -> Option<String> {
+        match &self.settings.pair {
+            None => Some(self.endpoint().to_owned()),
+            Some(pair) => pair.active_endpoint().map(|e| e.as_str().to_owned()),
+        }
     }
 
     pub fn auth_kind(&self) -> AuthKind {
@@ -163,16 +238,52 @@ impl Client {
     ) -> Result<Exchange, Error> {
         let settings = &self.settings;
         let mut attempt = 1;
+        let mut redirected = false;
         loop {
-            settings.hooks.before(request, attempt);
+            let routed = match &settings.pair {
+                Some(pair) => Some(self.route(pair, request, call).await?),
+                None => None,
+            };
+            let sent = routed.as_ref().map_or(request, |(_, routed)| routed);
+            settings.hooks.before(sent, attempt);
             let started = js_sys::Date::now();
             let result = settings
                 .transport
-                .send(request, call.timeout_ms, call.signal.as_ref(), envelope)
+                .send(sent, call.timeout_ms, call.signal.as_ref(), envelope)
                 .await;
             settings
                 .hooks
-                .after(request, attempt, js_sys::Date::now() - started, &result);
+                .after(sent, attempt, js_sys::Date::now() - started, &result);
+            if let (Some(pair), Some((node, _))) = (&settings.pair, &routed) {
+                let status = result.as_ref().map(|e| e.status).map_err(|e| e.code);
+                if pairs::loses_node(status) || status == Ok(NOT_HERE) {
+                    pair.lost(*node);
+                }
+                let operation = &request.operation;
+                match status {
+                    // Not performed on that node: safe to send again, mutations included.
+                    Ok(NOT_HERE) if pair.strategy() == Strategy::Manual => {
+                        return Err(pairs::failover_required(
+                            pair.endpoints(),
+                            node.index,
+                            operation,
+                        ))
+                    }
+                    Ok(NOT_HERE) if redirected => {
+                        return Err(pairs::redirected_again(
+                            pair.endpoints(),
+                            node.index,
+                            operation,
+                        ))
+                    }
+                    Ok(NOT_HERE) => {
+                        redirected = true;
+                        continue;
+                    }
+                    Ok(0) => return Err(pairs::hidden_redirect(operation)),
+                    _ => {}
+                }
+            }
             let failure = match &result {
                 Ok(exchange) if (200..300).contains(&exchange.status) => return result,
                 Ok(exchange) => Failure::Status {
@@ -196,6 +307,29 @@ impl Client {
             }
             attempt += 1;
         }
+    }
+
+    /// `request` moved to the pair's active node (found first if needed).
+    async fn route(
+        &self,
+        pair: &Rc<Pair>,
+        request: &HttpRequest,
+        call: &Call,
+    ) -> Result<(failover::Node, HttpRequest), Error> {
+        let node = pair.node(call.language).await?;
+        let url = pairs::rebase(
+            &request.url,
+            &self.settings.endpoint,
+            &pair.endpoints()[node.index],
+        )
+        .ok_or_else(|| Error::invalid_argument("url", "is not on a configured endpoint"))?;
+        Ok((
+            node,
+            HttpRequest {
+                url,
+                ..request.clone()
+            },
+        ))
     }
 
     /// Sends a request whose answer is an envelope the core reads.

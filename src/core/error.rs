@@ -31,10 +31,16 @@ pub enum ErrorCode {
     OutcomeUnknown,
     /// One or more tasks ended `FAILED`.
     TaskFailed,
+    /// No node of an active/passive pair is active (each node's failure in `endpoints`).
+    NoActiveEndpoint,
+    /// Several nodes of a pair claim to be active; no request was sent.
+    MultipleActiveEndpoints,
+    /// The node answered 307 (not performed) and the failover strategy is `manual`.
+    FailoverRequired,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::Network,
         ErrorCode::Timeout,
         ErrorCode::Aborted,
@@ -50,6 +56,9 @@ impl ErrorCode {
         ErrorCode::Unsupported,
         ErrorCode::OutcomeUnknown,
         ErrorCode::TaskFailed,
+        ErrorCode::NoActiveEndpoint,
+        ErrorCode::MultipleActiveEndpoints,
+        ErrorCode::FailoverRequired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +78,9 @@ impl ErrorCode {
             ErrorCode::Unsupported => "UNSUPPORTED",
             ErrorCode::OutcomeUnknown => "OUTCOME_UNKNOWN",
             ErrorCode::TaskFailed => "TASK_FAILED",
+            ErrorCode::NoActiveEndpoint => "NO_ACTIVE_ENDPOINT",
+            ErrorCode::MultipleActiveEndpoints => "MULTIPLE_ACTIVE_ENDPOINTS",
+            ErrorCode::FailoverRequired => "FAILOVER_REQUIRED",
         }
     }
 }
@@ -196,6 +208,38 @@ pub struct Details {
     /// GraphQL `data` that came back beside `errors`.
     pub data: Option<Json>,
     pub failed_tasks: Vec<FailedTask>,
+    /// The nodes of an active/passive pair, for its errors.
+    pub endpoints: Vec<NodeReport>,
+}
+
+/// One node of a pair as an error reports it: `state` is `active`, `passive`, `failed` (with
+/// `detail`) or `unknown`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeReport {
+    pub endpoint: String,
+    pub state: &'static str,
+    pub detail: Option<String>,
+}
+
+impl NodeReport {
+    pub fn new(endpoint: &str, state: &'static str, detail: Option<String>) -> Self {
+        Self {
+            endpoint: endpoint.to_owned(),
+            state,
+            detail,
+        }
+    }
+
+    pub fn to_json(&self) -> Json {
+        object([
+            ("endpoint", self.endpoint.as_str().into()),
+            ("state", self.state.into()),
+            (
+                "detail",
+                self.detail.as_deref().map_or(Json::Null, Json::from),
+            ),
+        ])
+    }
 }
 
 impl Error {
@@ -227,6 +271,11 @@ impl Error {
 
     pub fn with_operation(mut self, operation: impl Into<String>) -> Self {
         self.operation = Some(operation.into());
+        self
+    }
+
+    pub fn with_endpoints(mut self, endpoints: Vec<NodeReport>) -> Self {
+        self.details.endpoints = endpoints;
         self
     }
 
@@ -265,6 +314,13 @@ impl Error {
         }
         if let Some(data) = details.data.as_mut() {
             data.for_each_string(&mut scrub);
+        }
+        for text in details
+            .endpoints
+            .iter_mut()
+            .filter_map(|r| r.detail.as_mut())
+        {
+            scrub(text);
         }
         for task in &mut details.failed_tasks {
             for text in [&mut task.error_code, &mut task.error_message]

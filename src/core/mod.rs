@@ -4,6 +4,7 @@
 pub mod catalogue;
 pub mod endpoint;
 pub mod error;
+pub mod failover;
 pub mod graphql;
 pub mod json;
 pub mod model;

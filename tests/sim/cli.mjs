@@ -30,6 +30,7 @@ Usage: node tests/sim/cli.mjs [options]
   --admin-user NAME        admin username (default admin)
   --admin-password PASS    admin password (default Tower@Admin1)
   --cors                   answer CORS preflights and add CORS headers
+  --pair                   an HA pair: two nodes over one state (node 0 active, on --port)
   --no-api-keys-query      leave the GraphQL apiKeys query out of the schema
   --no-control             disable the /__sim/ control API
   --quiet                  no request log on stderr
@@ -51,6 +52,7 @@ function toOptions(values) {
     failingVm: values["failing-vm"],
     ...Object.fromEntries(Object.entries(DIALECT_FLAGS).map(([flag, name]) => [name, values[flag]])),
     cors: values.cors,
+    pair: values.pair,
     apiKeysQuery: values["no-api-keys-query"] ? false : undefined,
     control: values["no-control"] ? false : undefined,
     log: values.quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
@@ -73,7 +75,7 @@ try {
       host: { type: "string" }, seed: { type: "string" }, "failing-vm": { type: "string" },
       ...Object.fromEntries(Object.keys(DIALECT_FLAGS).map((f) => [f, { type: "string" }])),
       "admin-user": { type: "string" }, "admin-password": { type: "string" },
-      cors: { type: "boolean" }, "no-api-keys-query": { type: "boolean" }, "no-control": { type: "boolean" },
+      cors: { type: "boolean" }, pair: { type: "boolean" }, "no-api-keys-query": { type: "boolean" }, "no-control": { type: "boolean" },
       quiet: { type: "boolean" }, help: { type: "boolean", short: "h" },
     },
   }));
@@ -89,6 +91,7 @@ try {
   const { accounts, failingVmId, inventory } = sim.state;
   const lines = [
     sim.url,
+    ...(sim.urls ? [`pair: ${sim.urls[0]} (active) ${sim.urls[1]} (passive); POST /__sim/failover swaps them`] : []),
     `accounts:`,
     `  admin      ${accounts.admin.username} / ${accounts.admin.password}  (LOCAL, ADMIN)`,
     `  read-only  ${accounts.readOnly.username} / ${accounts.readOnly.password}  (LOCAL, READ_ONLY)`,

@@ -8,6 +8,7 @@ import { buildInventory } from "./inventory.mjs";
 import { DEFAULTS, resolveOptions } from "./options.mjs";
 import { Tasks } from "./tasks.mjs";
 import { Faults } from "./faults.mjs";
+import { HaPair } from "./ha.mjs";
 import { GraphqlApi } from "./graphql.mjs";
 import { createSimServer } from "./server.mjs";
 import { specOperations, SPEC_VERSION } from "./spec.mjs";
@@ -23,7 +24,7 @@ function effectiveAccounts(admin) {
 /**
  * Starts a simulator.
  * @param {Partial<typeof DEFAULTS>} [options]
- * @returns {Promise<{url: string, close(): Promise<void>, state: object, faults: Faults}>}
+ * @returns {Promise<{url: string, close(): Promise<void>, state: object, faults: Faults, urls?: string[], ha?: HaPair}>}
  */
 export async function startSimulator(options = {}) {
   const o = resolveOptions(options);
@@ -40,12 +41,24 @@ export async function startSimulator(options = {}) {
   const tasks = new Tasks({ inventory, durationMs: o.taskDurationMs, failingVmId: failing.id });
   const faults = new Faults(o.faults);
   const graphql = new GraphqlApi({ auth, dialect: o });
-  const sim = createSimServer({ inventory, auth, tasks, graphql, faults, dialect: o }, { cors: o.cors, control: o.control, latencyMs: o.latencyMs, log: o.log });
-
-  sim.server.listen(o.port, o.host);
-  await once(sim.server, "listening");
-  const { port } = sim.server.address();
-  const url = `http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${port}`;
+  const ha = o.pair ? new HaPair() : undefined;
+  const world = { inventory, auth, tasks, graphql, faults, dialect: o, ha };
+  const config = { cors: o.cors, control: o.control, latencyMs: o.latencyMs, log: o.log };
+  // A pair shares the world and one request log (entries name their node); the second node
+  // listens on any free port.
+  const log = [];
+  const nodes = o.pair
+    ? [0, 1].map((node) => createSimServer(world, { ...config, node, requests: log }))
+    : [createSimServer(world, config)];
+  const urls = [];
+  for (const [index, node] of nodes.entries()) {
+    node.server.listen(index === 0 ? o.port : 0, o.host);
+    await once(node.server, "listening");
+    urls.push(`http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${node.server.address().port}`);
+  }
+  if (ha) ha.urls = urls;
+  const [url] = urls;
+  const sim = nodes[0];
 
   const stopWarming = inventory.warmJsonCache();
   const ldap = auth.users.find((u) => u.kind === "ldap");
@@ -79,8 +92,14 @@ export async function startSimulator(options = {}) {
     url,
     state,
     faults,
+    ...(ha && {
+      /** Both nodes' URLs, node 0 first. */
+      urls,
+      /** The pair's roles: failover(), set({ active, unreachable, bothActive, location }), state(). */
+      ha,
+    }),
     close() {
-      closing ??= (stopWarming(), tasks.close(), sim.close());
+      closing ??= (stopWarming(), tasks.close(), Promise.all(nodes.map((node) => node.close())).then(() => {}));
       return closing;
     },
   };

@@ -38,6 +38,7 @@ export const DEFAULTS = Object.freeze({
   lockoutMs: 60_000,
   failingVm: FAILING_VM_NAME, // VM id or name whose operations end FAILED
   cors: false,
+  pair: false, // an HA pair: two nodes over one state (see README.md, "HA pairs")
   ...Object.fromEntries(Object.entries(DIALECTS).map(([name, variants]) => [name, variants[0]])),
   authnStrategies: undefined, // default: [{ id: <deterministic>, type: "LDAP", name: "corp-ldap" }]
   admin: undefined, // { username?, password? } overrides the admin account
@@ -60,6 +61,7 @@ export function resolveOptions(options) {
   for (const [name, variants] of Object.entries(DIALECTS)) {
     check(variants.includes(o[name]), `${name} must be ${variants.map((v) => JSON.stringify(v)).join(" or ")}`);
   }
+  check(typeof o.pair === "boolean", "pair must be a boolean");
   check(o.log === undefined || typeof o.log === "function", "log must be a function");
   check(o.authnStrategies === undefined || (Array.isArray(o.authnStrategies) &&
     o.authnStrategies.every((s) => typeof s?.type === "string" && typeof s?.name === "string")), "authnStrategies must be [{ id?, type, name }]");

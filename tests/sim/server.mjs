@@ -13,6 +13,7 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const V2_PREFIX = "/v2/api/";
 const CONTROL_PREFIX = "/__sim/";
 const GRAPHQL_PATHS = new Set(["/api", "/api/"]);
+const HEALTHZ_PATH = "/api/healthz";
 const REQUEST_LOG_LIMIT = 50_000; // oldest entries are dropped beyond this
 const STREAM_CHUNK = 64 * 1024;
 // The answer to a CORS preflight (with `cors: true`); the origin headers are added to every answer.
@@ -104,12 +105,13 @@ const redact = (line, secrets) => secrets.reduce((text, secret) => text.split(se
 
 /**
  * Creates the HTTP server.
- * @param {object} world { inventory, auth, tasks, graphql, faults, dialect (resolved options) }
- * @param {object} config { cors, control, latencyMs, log }
+ * @param {object} world { inventory, auth, tasks, graphql, faults, dialect (resolved options), ha? (HaPair) }
+ * @param {object} config { cors, control, latencyMs, log, node? (index in world.ha), requests? (a shared log) }
  * @returns {{ server: http.Server, requests: object[], close(): Promise<void> }}
  */
 export function createSimServer(world, config) {
-  const requests = [];
+  const requests = config.requests ?? [];
+  const paired = config.node !== undefined;
   const timers = new Set();
 
   const delay = (ms) => new Promise((resolve) => {
@@ -244,6 +246,16 @@ export function createSimServer(world, config) {
         case "POST /__sim/api-keys/exists":
           return jsonResult(200, { exists: typeof json.value?.key === "string" && world.auth.hasApiKey(json.value.key) });
       }
+      if (paired) {
+        switch (route) {
+          case "POST /__sim/failover":
+            return jsonResult(200, world.ha.failover());
+          case "GET /__sim/ha":
+            return jsonResult(200, world.ha.state());
+          case "POST /__sim/ha":
+            return jsonResult(200, world.ha.set(json.value));
+        }
+      }
     } catch (error) {
       if (!(error instanceof TypeError)) throw error;
       return jsonResult(400, { message: error.message, status: 400, path });
@@ -279,6 +291,9 @@ export function createSimServer(world, config) {
       return send(res, preflight ? PREFLIGHT : raw === null ? errorBody(new SimError(413, "bodyTooLarge"), DEFAULT_LANGUAGE, path) : control(req, path, raw));
     }
 
+    // An unreachable node: a connection that was open before it went down is reset too.
+    if (paired && world.ha.unreachable.has(config.node)) return req.socket.destroy();
+
     const json = raw?.length ? parseJson(raw) : null;
     const credential = world.auth.authenticate(req.headers.authorization);
     const isGraphql = GRAPHQL_PATHS.has(path);
@@ -290,6 +305,7 @@ export function createSimServer(world, config) {
     const entry = {
       at: new Date().toISOString(), method: req.method, path, operation,
       status: null, requestId, auth: credential.kind, fault: null,
+      ...(paired && { node: config.node }),
     };
     const finish = (status) => {
       entry.status = status;
@@ -299,6 +315,16 @@ export function createSimServer(world, config) {
     if (preflight) {
       send(res, PREFLIGHT);
       return finish(204);
+    }
+    const active = !paired || world.ha.isActive(config.node);
+    if (req.method === "GET" && path === HEALTHZ_PATH) {
+      send(res, active ? jsonResult(200, { status: "active" }) : { status: 307, body: "", contentType: null, headers: { location: world.ha.redirectFor(req.url) } });
+      return finish(active ? 200 : 307);
+    }
+    // The passive node performs nothing: every API request is sent to the active one.
+    if (!active) {
+      send(res, { status: 307, body: "", contentType: null, headers: { location: world.ha.redirectFor(req.url) } });
+      return finish(307);
     }
     if (config.latencyMs) await delay(config.latencyMs);
     const answer = () => respond(req, path, raw, json, credential);
@@ -321,6 +347,12 @@ export function createSimServer(world, config) {
       send(res, jsonResult(500, body));
     });
   });
+
+  if (paired) {
+    server.on("connection", (socket) => {
+      if (world.ha.unreachable.has(config.node)) socket.destroy();
+    });
+  }
 
   return {
     server,
