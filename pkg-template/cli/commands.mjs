@@ -7,11 +7,15 @@ import { basename, dirname, join } from "node:path";
 import { constants, hostname } from "node:os";
 import { CliError, usage, io, describeFailedTask } from "./errors.mjs";
 import { connect, parseDuration } from "./connect.mjs";
-import { readSecrets, readStdin, ProgressBar, table } from "./terminal.mjs";
+import { readSecrets, readStdin, decodeText, ProgressBar, table } from "./terminal.mjs";
+import { visible, inertJson } from "./text.mjs";
+// Field names whose values are secrets, from the API description: refused in an inline --body / --where.
+import { SECRET_FIELDS } from "./secret-fields.mjs";
 
 // ---- shared helpers ---------------------------------------------------------------------------
 
-const json = (value) => `${JSON.stringify(value, null, 2)}\n`;
+// Exact JSON; the characters that could act on a terminal are written as \uNNNN escapes.
+const json = (value) => `${inertJson(JSON.stringify(value, null, 2))}\n`;
 const wantsJson = (ctx) => Boolean(ctx.values.json) || !process.stdout.isTTY;
 
 function required(value, flag, command) {
@@ -25,8 +29,6 @@ function positiveInteger(text, flag) {
   return Number(text);
 }
 
-// Field names whose values are secrets: refused in an inline --body / --where.
-const SECRET_FIELD = /^(password|passwd|pass|token|access_?token|secret|client_?secret|api_?key|apikey|private_?key|passphrase)$/i;
 
 function secretField(value) {
   if (Array.isArray(value)) {
@@ -36,7 +38,7 @@ function secretField(value) {
     }
   } else if (value && typeof value === "object") {
     for (const [key, item] of Object.entries(value)) {
-      if (SECRET_FIELD.test(key)) return key;
+      if (SECRET_FIELDS.has(key)) return key;
       const found = secretField(item);
       if (found) return found;
     }
@@ -54,7 +56,7 @@ async function jsonArgument(text, flag) {
   } else if (text.startsWith("@")) {
     source = text.slice(1);
     try {
-      raw = await readFile(source, "utf8");
+      raw = decodeText(await readFile(source));
     } catch (error) {
       throw io(`${flag}: cannot read ${source}: ${error.code ?? error.message}`);
     }
@@ -130,6 +132,9 @@ const EXPOSED_LIVE = (what) =>
 /** The key(s) to revoke: --stdin (one per line) or the positional KEY (exposed, warned about). */
 async function keysToRevoke(ctx, args, command, { single }) {
   if (ctx.values.stdin && args.length) throw usage(`\`cloudtower ${command}\` takes the key from --stdin or as KEY, not both`);
+  if (ctx.values.stdin && ctx.values["password-stdin"]) {
+    throw usage(`\`cloudtower ${command}\`: --stdin and --password-stdin both read standard input: use one (CLOUDTOWER_PASSWORD or the prompt for the password)`);
+  }
   if (!ctx.values.stdin && !args.length) {
     throw usage(`\`cloudtower ${command}\` needs the key to revoke: pass it on standard input with --stdin (it is then never in the process list)`);
   }
@@ -150,10 +155,10 @@ async function login(ctx) {
   return withConnection(ctx, { need: printToken ? "password" : "any", onLoginToken, keepSession: printToken }, async (client, { credential }) => {
     const user = await client.currentUser();
     const summary = { endpoint: client.endpoint, authKind: client.authKind, credential: credential.label, user };
-    const roles = user.roles.map((r) => (r.preset ? `${r.name} (${r.preset})` : r.name)).join(", ") || "none";
+    const roles = visible(user.roles.map((r) => (r.preset ? `${r.name} (${r.preset})` : r.name)).join(", ") || "none");
     const human =
-      `${credential.kind === "password" ? "Logged in" : "Authenticated"} to ${client.endpoint} as ${user.username} (${user.name})\n` +
-      `  source ${user.source}; roles: ${roles}; credential: ${credential.label}` +
+      `${credential.kind === "password" ? "Logged in" : "Authenticated"} to ${client.endpoint} as ${visible(user.username)} (${visible(user.name)})\n` +
+      `  source ${visible(user.source)}; roles: ${roles}; credential: ${visible(credential.label)}` +
       `${credential.kind === "password" ? (printToken ? " (session kept: the token is printed)" : " (session logged out again)") : ""}\n`;
     if (printToken) {
       if (!token) throw new CliError("INTERNAL", "the login answer held no token to print");
@@ -183,15 +188,71 @@ async function logout(ctx) {
 
 // ---- key create / delete / list / rotate ------------------------------------------------------
 
+/** Writes to stdout and resolves once the text is handed to the system (rejects on EPIPE, ...). */
+const flushed = (text) => new Promise((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
+
 async function emitNewKey(ctx, key, file) {
   const record = { id: key.id, name: key.name, roles: key.roles };
   if (file) {
     await file.write(`${key.key}\n`);
-    ctx.err(`API key "${key.name}" (id ${key.id}) written to ${ctx.values.output} (mode 0600)\n`);
-    if (ctx.values.json) ctx.out(json({ ...record, file: ctx.values.output }));
+    ctx.err(`API key "${visible(key.name)}" (id ${visible(key.id)}) written to ${visible(ctx.values.output)} (mode 0600)\n`);
+    if (ctx.values.json) await flushed(json({ ...record, file: ctx.values.output }));
   } else {
-    ctx.out(ctx.values.json ? json({ ...record, key: key.key }) : `${key.key}\n`);
+    try {
+      await flushed(ctx.values.json ? json({ ...record, key: key.key }) : `${key.key}\n`);
+    } catch (error) {
+      throw io(`cannot write the key to standard output: ${error.code ?? error.message}`);
+    }
   }
+}
+
+/**
+ * Issues a key with `issue()` and delivers it (stdout or the --output file), or revokes it: a
+ * key that was not delivered is never left valid. A signal while the key is being issued waits
+ * for the answer (the mutation may have reached the server), then revokes the key; once the key
+ * is written and flushed, it is delivered and the exit status is 0.
+ */
+async function issueAndDeliver(ctx, client, issue, file, { rotation = false } = {}) {
+  ctx.signalHandler = (signal) => {
+    if (ctx.interruption) return;
+    ctx.interruption = signal;
+    ctx.err(`cloudtower: ${signal} received: the new key is revoked once the server has answered\n`);
+  };
+  ctx.stdoutWatched = true; // an EPIPE is reported to the write, which revokes the key
+  let key;
+  try {
+    key = await issue();
+  } catch (error) {
+    await file?.discard();
+    throw error;
+  }
+  let failure = null;
+  if (ctx.interruption) {
+    await file?.discard();
+    failure = new CliError("INTERRUPTED", `interrupted by ${ctx.interruption}`, { exitCode: 128 + (constants.signals[ctx.interruption] ?? 0) });
+  } else {
+    try {
+      await emitNewKey(ctx, key, file);
+    } catch (error) {
+      failure = error;
+    }
+  }
+  if (!failure) {
+    ctx.interruption = null; // delivered: a late signal changes nothing
+    ctx.signalHandler = () => {};
+    return;
+  }
+  const what = `the new API key "${key.name}" (id ${key.id})`;
+  const old = rotation ? "; the old key had already been revoked by the rotation: issue a new key with `cloudtower key create`" : "";
+  try {
+    await client.deleteApiKey(key.key);
+    failure.message = `${failure.message}: ${what} was not delivered and has been revoked${old}`;
+  } catch (revokeError) {
+    failure.message = `${failure.message}: ${what} was not delivered and could not be revoked, it is still valid: delete it by ` +
+      `its id in the CloudTower console (${revokeError.code}: ${revokeError.message})`;
+    failure.revokeError = revokeError;
+  }
+  throw failure;
 }
 
 async function keyCreate(ctx) {
@@ -199,20 +260,7 @@ async function keyCreate(ctx) {
   if (ctx.values.force && !ctx.values.output) throw usage("--force only applies to --output FILE");
   return withConnection(ctx, { need: "token" }, async (client) => {
     const file = ctx.values.output ? await secretFile(ctx.values.output, ctx.values.force) : null;
-    let key;
-    try {
-      key = await client.createApiKey({ name });
-    } catch (error) {
-      await file?.discard();
-      throw error;
-    }
-    try {
-      await emitNewKey(ctx, key, file);
-    } catch (error) {
-      // The key was shown nowhere: revoke it rather than leave a key nobody has.
-      await client.deleteApiKey(key.key).catch(() => {});
-      throw error;
-    }
+    await issueAndDeliver(ctx, client, () => client.createApiKey({ name }), file);
   });
 }
 
@@ -246,7 +294,7 @@ async function keyDelete(ctx, args) {
     else {
       for (const r of results) {
         if (r.error) continue;
-        ctx.out(r.alreadyRevoked ? "already revoked (no such key)\n" : `revoked API key ${r.id}\n`);
+        ctx.out(r.alreadyRevoked ? "already revoked (no such key)\n" : `revoked API key ${visible(r.id)}\n`);
       }
     }
     if (failure) throw failure;
@@ -283,14 +331,7 @@ async function keyRotate(ctx, args) {
         { status: error.status, requestId: error.requestId, operation: error.operation });
     }
     const file = ctx.values.output ? await secretFile(ctx.values.output, ctx.values.force) : null;
-    let key;
-    try {
-      key = await client.rotateApiKey({ key: keys[0], name });
-    } catch (error) {
-      await file?.discard();
-      throw error;
-    }
-    await emitNewKey(ctx, key, file);
+    await issueAndDeliver(ctx, client, () => client.rotateApiKey({ key: keys[0], name }), file, { rotation: true });
   }));
 }
 
@@ -425,7 +466,7 @@ async function wait(ctx, args) {
     if (wantsJson(ctx)) ctx.out(json(tasks));
     else {
       for (const t of Array.isArray(tasks) ? tasks : []) {
-        ctx.out(`${t.id}  ${t.status}${t.description ? `  ${t.description}` : ""}\n`);
+        ctx.out(visible(`${t.id}  ${t.status}${t.description ? `  ${t.description}` : ""}`) + "\n");
       }
     }
   });
@@ -479,6 +520,13 @@ async function exec(ctx, command) {
   };
   const connection = await connect(ctx, { need: "token" });
   const { client } = connection;
+  // Node cannot rewrite its initial environment: the command, running as the same user, can
+  // read these from /proc/<this pid>/environ even though its own environment lacks them.
+  const readable = ["CLOUDTOWER_PASSWORD", "CLOUDTOWER_TOKEN"].filter((name) => ctx.environment[name]);
+  if (readable.length) {
+    ctx.err(`warning: ${readable.join(" and ")} ${readable.length > 1 ? "are" : "is"} in this process's environment, which the command can read ` +
+      `(/proc/${process.pid}/environ): prefer --password-stdin or the password prompt for exec\n`);
+  }
   let key = null;
   let outcome;
   let revokeError = null;

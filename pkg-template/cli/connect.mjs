@@ -1,9 +1,11 @@
 // Endpoint, credentials and TLS for the cloudtower CLI: builds a CloudTowerClient of the package
 // itself (no second HTTP client), from the environment and the global options.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, readSync } from "node:fs";
+import { isatty } from "node:tty";
 import { CliError, usage, io } from "./errors.mjs";
 import { promptHidden } from "./terminal.mjs";
+import { visible } from "./text.mjs";
 
 let packagePromise;
 /** The package's own Node entry, loaded on first use (so --help never compiles the wasm). */
@@ -34,21 +36,34 @@ export const SOURCES = ["LOCAL", "LDAP", "AUTHN"];
  * "any" (API key, token or password), "optional" (the same, or none), "token" (managing keys: an
  * API key cannot; a token or a password login) or "password" (a password login only).
  */
-export function resolveCredential(environment, need, command) {
+export function resolveCredential(environment, need, command, { passwordStdin = false } = {}) {
+  const credential = pickCredential(environment, need, command, passwordStdin);
+  // What else the environment holds that this credential shadows, to say so (a stale
+  // CLOUDTOWER_TOKEN must not silently win over a valid password).
+  const present = [["CLOUDTOWER_API_KEY", "apiKey"], ["CLOUDTOWER_TOKEN", "token"], ["CLOUDTOWER_USERNAME", "password"]]
+    .filter(([name, kind]) => env(name, environment) && kind !== credential.kind && (kind !== "apiKey" || need === "any" || need === "optional"));
+  credential.shadowed = present.map(([name]) => name);
+  return credential;
+}
+
+function pickCredential(environment, need, command, passwordStdin) {
   const apiKey = env("CLOUDTOWER_API_KEY", environment);
   const token = env("CLOUDTOWER_TOKEN", environment);
   const username = env("CLOUDTOWER_USERNAME", environment);
-  const password = env("CLOUDTOWER_PASSWORD", environment);
+  const password = passwordStdin ? undefined : env("CLOUDTOWER_PASSWORD", environment);
+  const fromEnvironment = password !== undefined;
   if (password !== undefined && username === undefined) {
     throw usage("CLOUDTOWER_PASSWORD is set but CLOUDTOWER_USERNAME is not: set both");
   }
-  if (need === "password") {
-    if (username) return { kind: "password", username, password, label: `CLOUDTOWER_USERNAME=${username}` };
+  if (passwordStdin && username === undefined) throw usage("--password-stdin needs CLOUDTOWER_USERNAME: set it");
+  const login = { kind: "password", username, password, fromEnvironment, label: `CLOUDTOWER_USERNAME=${username}` };
+  if (need === "password" || passwordStdin) {
+    if (username) return login;
     throw usage(`\`cloudtower ${command}\` needs a password login: set CLOUDTOWER_USERNAME (and CLOUDTOWER_PASSWORD, or be prompted)`);
   }
   if ((need === "any" || need === "optional") && apiKey) return { kind: "apiKey", secret: apiKey, label: "CLOUDTOWER_API_KEY" };
   if (token) return { kind: "token", secret: token, label: "CLOUDTOWER_TOKEN" };
-  if (username) return { kind: "password", username, password, label: `CLOUDTOWER_USERNAME=${username}` };
+  if (username) return login;
   if (need === "token" && apiKey) {
     throw usage(
       `\`cloudtower ${command}\` needs a token or a password login: CloudTower does not let an API key ` +
@@ -124,8 +139,14 @@ export async function connect(ctx, { need = "any", onLoginToken, keepSession = f
   if (!endpoint) throw usage("no endpoint: pass --endpoint URL or set CLOUDTOWER_ENDPOINT");
   const source = values.source ?? env("CLOUDTOWER_SOURCE", environment);
   if (source !== undefined && !SOURCES.includes(source)) throw usage(`--source must be one of ${SOURCES.join(", ")}`);
-  const credential = need === "none" ? { kind: "none", label: "none" } : resolveCredential(environment, need, command);
+  const passwordStdin = Boolean(values["password-stdin"]);
+  const credential = need === "none" ? { kind: "none", label: "none", shadowed: [] } : resolveCredential(environment, need, command, { passwordStdin });
   ctx.credentialKind = credential.label;
+  ctx.shadowed = credential.shadowed;
+  if (credential.shadowed.length) {
+    process.stderr.write(`note: using ${credential.kind === "password" ? "CLOUDTOWER_USERNAME" : credential.label}; ` +
+      `${credential.shadowed.join(" and ")} ${credential.shadowed.length > 1 ? "are" : "is"} set too and not used (unset what you do not mean to use)\n`);
+  }
   const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout, "--timeout");
   if (values.insecure) process.stderr.write("warning: --insecure: the server's TLS certificate is not verified\n");
   const transport = await makeFetch({ insecure: values.insecure, ca: values.ca, onLoginToken });
@@ -141,7 +162,12 @@ export async function connect(ctx, { need = "any", onLoginToken, keepSession = f
     client = new CloudTowerClient(options);
   } catch (error) {
     await transport.close();
-    throw error;
+    throw renameFields(error, {
+      "options.apiKey": "CLOUDTOWER_API_KEY",
+      "options.token": "CLOUDTOWER_TOKEN",
+      endpoint: values.endpoint === undefined ? "CLOUDTOWER_ENDPOINT" : "--endpoint",
+      language: "--language",
+    });
   }
   let loggedIn = false;
   const close = async () => {
@@ -149,24 +175,62 @@ export async function connect(ctx, { need = "any", onLoginToken, keepSession = f
       try {
         await client.logout();
       } catch (error) {
-        process.stderr.write(`warning: could not end the login session: [${error.code}] ${error.message}\n`);
+        process.stderr.write(`warning: could not end the login session: [${error.code}] ${visible(error.message)}\n`);
       }
     }
     await transport.close();
   };
   if (credential.kind === "password") {
     try {
-      const password = credential.password ?? (await askPassword(credential.username, client.endpoint));
+      const password = credential.password ?? (passwordStdin ? readPasswordLine() : await askPassword(credential.username, client.endpoint));
       const login = { username: credential.username, password };
       if (source !== undefined) login.source = source;
       await client.login(login);
       loggedIn = true;
     } catch (error) {
       await transport.close();
-      throw error;
+      throw renameFields(error, {
+        username: "CLOUDTOWER_USERNAME",
+        password: credential.fromEnvironment ? "CLOUDTOWER_PASSWORD" : passwordStdin ? "the password on standard input" : "the password",
+      });
     }
   }
   return { client, credential, close };
+}
+
+/**
+ * The client names the option a value came from (`options.apiKey: ...`); the CLI's user set an
+ * environment variable or a flag instead: the message names that.
+ */
+function renameFields(error, names) {
+  const field = /^([\w.]+): /.exec(error?.message ?? "")?.[1];
+  if (field && names[field]) error.message = `${names[field]}: ${error.message.slice(field.length + 2)}`;
+  return error;
+}
+
+/**
+ * The first line of standard input, read byte by byte so that nothing after it is consumed: with
+ * `exec`, the rest of standard input is the command's.
+ */
+function readPasswordLine() {
+  if (isatty(0)) throw usage("--password-stdin reads a pipe or a file, and standard input is a terminal: leave --password-stdin out to be prompted");
+  const byte = Buffer.alloc(1);
+  const bytes = [];
+  for (;;) {
+    let n;
+    try {
+      n = readSync(0, byte, 0, 1, null);
+    } catch (error) {
+      if (error.code === "EAGAIN") continue; // a non-blocking pipe with nothing yet
+      if (error.code === "EOF") break;
+      throw io(`--password-stdin: cannot read standard input: ${error.code ?? error.message}`);
+    }
+    if (n === 0 || byte[0] === 0x0a) break;
+    bytes.push(byte[0]);
+  }
+  const password = Buffer.from(bytes).toString("utf8").replace(/\r$/, "");
+  if (password === "") throw io("--password-stdin: no password on standard input");
+  return password;
 }
 
 function askPassword(username, endpoint) {
@@ -176,5 +240,5 @@ function askPassword(username, endpoint) {
         "set CLOUDTOWER_PASSWORD, or use CLOUDTOWER_API_KEY",
     );
   }
-  return promptHidden(`Password for ${username} at ${endpoint}: `);
+  return promptHidden(`Password for ${visible(username)} at ${visible(endpoint)}: `);
 }

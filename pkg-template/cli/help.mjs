@@ -11,6 +11,8 @@ export const GLOBAL_OPTIONS_HELP = `Global options (every command):
   --timeout DURATION    deadline of each HTTP request (default 30s); 500ms, 30s, 5m or seconds
   --ca FILE             trust the CA certificate(s) in this PEM file (self-signed appliances)
   --insecure            do not verify the server's TLS certificate (prefer --ca)
+  --password-stdin      read the password of CLOUDTOWER_USERNAME from the first line of standard
+                        input (a pipe or a file; the rest stays for exec's command)
   --json                JSON output, and errors as one JSON object on stderr
   -h, --help            help of the command`;
 
@@ -22,7 +24,8 @@ export const ENVIRONMENT_HELP = `Environment (credentials are never accepted as 
   CLOUDTOWER_PASSWORD   CLOUDTOWER_PASSWORD the password is prompted for (no echo) when standard
                         input is a terminal. The CLI logs such a session out when it is done.
   CLOUDTOWER_SOURCE     as --source
-  Precedence: CLOUDTOWER_API_KEY, then CLOUDTOWER_TOKEN, then CLOUDTOWER_USERNAME. \`key create\`,
+  Precedence: CLOUDTOWER_API_KEY, then CLOUDTOWER_TOKEN, then CLOUDTOWER_USERNAME (a note on stderr
+  names the credential used when others are set too; --password-stdin picks the password). \`key create\`,
   \`key delete\`, \`key rotate\` and \`exec\` need a token or a password login (CloudTower does not
   let an API key manage keys) and ignore CLOUDTOWER_API_KEY.`;
 
@@ -124,7 +127,8 @@ An API key is not affected: revoke keys with \`key delete\`.`,
     "cloudtower key create --name NAME [--output FILE [--force]]",
     `Issues an API key with the permissions of the logged-in user and prints the key alone,
 followed by a newline, on stdout: KEY=$(cloudtower key create --name ci) works. CloudTower
-shows a key only once. Needs a token or a password login.`,
+shows a key only once. A key that is not delivered (Ctrl-C before it is printed, a closed
+stdout) is revoked, and the exit status is not 0. Needs a token or a password login.`,
     `  --name NAME           name of the key (required)
   --output FILE         write the key to FILE instead of stdout, created with mode 0600
                         (O_EXCL: an existing FILE is refused)
@@ -159,7 +163,8 @@ UNSUPPORTED (exit 15).`,
   "key rotate": section(
     "cloudtower key rotate --stdin --name NAME [--output FILE [--force]]\n       cloudtower key rotate KEY --name NAME   (accepted, with a warning)",
     `Replaces a key: issues a new key named NAME, checks that it works, then revokes the old key.
-Prints the new key alone on stdout (like key create). If a step fails the old key stays
+Prints the new key alone on stdout (like key create; interrupted or unwritable, the new key
+is revoked, and the old one is already revoked). If a step fails the old key stays
 valid and the error names the step. The old key is read with --stdin (one line; a hidden prompt
 on a terminal); given as the positional KEY it has been exposed on the command line: it is
 revoked by the rotation anyway, with a warning. Needs a token or a password login.`,
@@ -217,10 +222,13 @@ environment (CLOUDTOWER_TOKEN, CLOUDTOWER_USERNAME and CLOUDTOWER_PASSWORD are r
 and revokes the key when COMMAND ends: on success, on failure, and on Ctrl-C or SIGTERM,
 which are forwarded to COMMAND; the CLI waits for it, revokes, then exits. Exits with
 COMMAND's status (128+N if a signal N killed it). If revoking fails, the error is printed and the
-exit status is the error's. Needs a token or a password login.`,
+exit status is the error's. Needs a token or a password login: give the password with
+--password-stdin or at the prompt, because COMMAND can read this process's initial environment
+(/proc/PID/environ): with CLOUDTOWER_PASSWORD or CLOUDTOWER_TOKEN set, a warning says so.`,
     `  --temporary-key       required: the mode of exec (a key for the command's lifetime)
   --name NAME           name of the key (default cloudtower-exec-HOST-PID)`,
-    `  cloudtower exec --temporary-key -- terraform apply
+    `  pass show tower/admin | cloudtower exec --temporary-key --password-stdin -- terraform apply
+  cloudtower exec --temporary-key -- terraform apply      # prompts for the password
   cloudtower exec --temporary-key --name nightly -- sh -c 'cloudtower vms --all --json > vms.json'`,
   ),
 };

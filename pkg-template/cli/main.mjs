@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { CliError, usage, describeError, formatError, exitCodeOf } from "./errors.mjs";
 import { MAIN_HELP, COMMAND_HELP } from "./help.mjs";
 import { COMMANDS } from "./commands.mjs";
+import { inertJson } from "./text.mjs";
 
 const OPTIONS = {
   endpoint: { type: "string" },
@@ -23,6 +24,7 @@ const OPTIONS = {
   output: { type: "string" },
   force: { type: "boolean" },
   stdin: { type: "boolean" },
+  "password-stdin": { type: "boolean" },
   body: { type: "string" },
   where: { type: "string" },
   "order-by": { type: "string" },
@@ -33,7 +35,7 @@ const OPTIONS = {
   "wait-timeout": { type: "string" },
   "temporary-key": { type: "boolean" },
 };
-const GLOBAL = ["endpoint", "source", "language", "timeout", "ca", "insecure", "json", "help"];
+const GLOBAL = ["endpoint", "source", "language", "timeout", "ca", "insecure", "json", "help", "password-stdin"];
 
 // Options that would carry a secret: refused before anything else, with what to use instead.
 const PROCESS_LIST =
@@ -55,6 +57,44 @@ function refuseSecretOptions(args) {
   }
 }
 
+// An option name is echoed in a usage error only when it looks like one: an API key given where
+// an option was expected (a key may start with "-" or "--") is never printed.
+const shownOption = (option) => (/^--?[a-z][a-z-]{0,24}$/.test(option) ? option : "(not shown: it may be a secret)");
+
+// Commands whose positional argument is an API key: a key is random base64url, so it may start
+// with "-" or "--"; there, anything that is not one of the CLI's options is the key.
+const KEY_COMMANDS = ["key delete", "key rotate"];
+
+/**
+ * Sorts argv into options and positionals the way parseArgs would, with two differences: the
+ * value of a string option is the next argument whatever it starts with (`--name -x`), and for
+ * KEY_COMMANDS an argument that starts with "-" but names no option is a positional.
+ */
+function separate(args) {
+  const options = [];
+  const positionals = [];
+  const unknown = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const long = arg.startsWith("--") ? OPTIONS[arg.slice(2).split("=")[0]] : undefined;
+    const short = /^-[a-zA-Z]$/.test(arg) ? Object.entries(OPTIONS).find(([, o]) => o.short === arg[1]) : undefined;
+    if (arg === "-" || !arg.startsWith("-")) positionals.push(arg);
+    else if (long || short) {
+      const name = long ? arg.slice(2).split("=")[0] : short[0];
+      if (OPTIONS[name].type !== "string" || arg.includes("=")) options.push(arg);
+      else if (i + 1 < args.length) options.push(`--${name}=${args[++i]}`);
+      else throw usage(`--${name} needs a value; see cloudtower --help`);
+    } else {
+      unknown.push(arg);
+      positionals.push(arg);
+    }
+  }
+  const words = positionals.filter((p) => !unknown.includes(p));
+  const command = words[0] === "key" ? `key ${words[1]}` : words[0];
+  if (KEY_COMMANDS.includes(command)) return [...options, "--", ...positionals];
+  return [...options, ...unknown, "--", ...positionals.filter((p) => !unknown.includes(p))];
+}
+
 /** argv → { command, values, positionals, rest }; never echoes an argument's value. */
 export function parseCommandLine(argv) {
   const dash = argv.indexOf("--");
@@ -63,12 +103,13 @@ export function parseCommandLine(argv) {
   refuseSecretOptions(own);
   let parsed;
   try {
-    parsed = parseArgs({ args: own, options: OPTIONS, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: separate(own), options: OPTIONS, strict: true, allowPositionals: true });
   } catch (error) {
     if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-      const option = /'(-[^'=]*)/.exec(error.message)?.[1] ?? "an option";
-      throw usage(`unknown option ${option}; see cloudtower --help`);
+      const option = /'(-[^'=]*)/.exec(error.message)?.[1];
+      throw usage(`unknown option ${option ? shownOption(option) : "(not shown)"}; see cloudtower --help`);
     }
+    // parseArgs' other messages name the option (one of ours), never a value.
     throw usage(error.message.replace(/\. To specify a positional.*$/s, ""));
   }
   const { values, positionals } = parsed;
@@ -113,13 +154,16 @@ export async function main(argv, { environment = process.env } = {}) {
     command: null,
     credentialKind: null,
     tlsOptionsUsed: false,
+    stdoutWatched: false,
     interruption: null,
     signalHandler: null,
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
   };
   process.stdout.on("error", (error) => {
-    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0); // `cloudtower vms | head`
+    // `cloudtower vms | head`: the reader is gone, nothing more to say. Where the write must be
+    // known to have landed (a new key), the write itself reports the error.
+    if (error.code === "EPIPE" && !ctx.stdoutWatched) process.exit(process.exitCode ?? 0);
   });
 
   const controller = new AbortController();
@@ -175,11 +219,11 @@ export async function main(argv, { environment = process.env } = {}) {
     if (ctx.interruption && status === 0) status = 128 + signalNumber(ctx.interruption);
   } catch (error) {
     let failure = error;
-    if (ctx.interruption && (error?.code === "ABORTED" || error?.code === "INTERRUPTED")) {
+    if (ctx.interruption && (error?.code === "ABORTED" || (error?.code === "INTERRUPTED" && error.exitCode === undefined))) {
       failure = new CliError("INTERRUPTED", `interrupted by ${ctx.interruption}`, { exitCode: 128 + signalNumber(ctx.interruption) });
     }
     const described = describeError(failure, ctx);
-    ctx.err(ctx.json ? `${JSON.stringify({ error: described })}\n` : `${formatError(described)}\n`);
+    ctx.err(ctx.json ? `${inertJson(JSON.stringify({ error: described }))}\n` : `${formatError(described)}\n`);
     status = exitCodeOf(failure);
   } finally {
     for (const signal of signals) process.off(signal, onSignal);

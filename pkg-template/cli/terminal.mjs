@@ -1,6 +1,7 @@
 // Terminal helpers of the cloudtower CLI: hidden prompts, standard input, progress bars, tables.
 
 import { CliError, io } from "./errors.mjs";
+import { visible, truncate, columnsOf } from "./text.mjs";
 
 /**
  * Reads one line from the terminal on stdin without echoing it: raw mode, read until Enter,
@@ -48,6 +49,17 @@ export function promptHidden(prompt, { stdin = process.stdin, stderr = process.s
   });
 }
 
+/**
+ * Bytes of a file or of standard input as text: UTF-8, or UTF-16 when a byte-order mark says so
+ * (PowerShell's `>` writes UTF-16LE, Notepad may write a UTF-8 BOM); the BOM is dropped.
+ */
+export function decodeText(bytes) {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString("utf16le");
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return Buffer.from(bytes.subarray(2, bytes.length - (bytes.length % 2))).swap16().toString("utf16le");
+  const text = bytes.toString("utf8");
+  return text.startsWith("\ufeff") ? text.slice(1) : text;
+}
+
 /** All of standard input as text (for `--stdin`, `--body -`). */
 export async function readStdin(stdin = process.stdin) {
   const chunks = [];
@@ -56,7 +68,7 @@ export async function readStdin(stdin = process.stdin) {
   } catch (error) {
     throw io(`cannot read standard input: ${error.message}`);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return decodeText(Buffer.concat(chunks));
 }
 
 /**
@@ -109,14 +121,18 @@ export class ProgressBar {
   }
 }
 
-/** Renders rows as an aligned text table; long cells are shortened with "…". */
+/**
+ * Renders rows as an aligned text table: cells made visible, cut to `maxCell` display columns
+ * with "…", padded by display columns (a CJK character takes two).
+ */
 export function table(columns, rows, { maxCell = 48 } = {}) {
-  const cell = (value) => {
-    const text = value === null || value === undefined || value === "" ? "-" : String(value);
-    return text.length > maxCell ? `${text.slice(0, maxCell - 1)}…` : text;
-  };
+  const cell = (value) => truncate(visible(value === null || value === undefined || value === "" ? "-" : value), maxCell);
   const cells = rows.map((row) => columns.map((c) => cell(c.get(row))));
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i].length)));
-  const line = (values) => values.map((v, i) => (columns[i].right ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join("  ").trimEnd();
+  const widths = columns.map((c, i) => Math.max(columnsOf(c.header), ...cells.map((r) => columnsOf(r[i]))));
+  const pad = (v, i) => {
+    const fill = " ".repeat(widths[i] - columnsOf(v));
+    return columns[i].right ? fill + v : v + fill;
+  };
+  const line = (values) => values.map(pad).join("  ").trimEnd();
   return [line(columns.map((c) => c.header)), ...cells.map(line)].join("\n") + "\n";
 }
