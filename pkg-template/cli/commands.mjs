@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { constants, hostname } from "node:os";
 import { CliError, usage, io, describeFailedTask } from "./errors.mjs";
-import { connect, parseDuration } from "./connect.mjs";
+import { connect, withConnection, parseDuration } from "./connect.mjs";
 import { readSecrets, readStdin, decodeText, ProgressBar, table } from "./terminal.mjs";
 import { visible, inertJson } from "./text.mjs";
 // Field names whose values are secrets, from the API description: refused in an inline --body / --where.
@@ -113,15 +113,6 @@ async function secretFile(path, force) {
   };
 }
 
-async function withConnection(ctx, options, fn) {
-  const connection = await connect(ctx, options);
-  try {
-    return await fn(connection.client, connection);
-  } finally {
-    await connection.close();
-  }
-}
-
 const EXPOSED_OK = (what) =>
   `warning: ${what} was given on the command line, where the process list and the shell history expose it; ` +
   "it is revoked now, so that copy is worthless. Next time pass it with --stdin\n";
@@ -212,7 +203,7 @@ async function emitNewKey(ctx, key, file) {
  * for the answer (the mutation may have reached the server), then revokes the key; once the key
  * is written and flushed, it is delivered and the exit status is 0.
  */
-async function issueAndDeliver(ctx, client, issue, file, { rotation = false } = {}) {
+export async function issueAndDeliver(ctx, client, issue, { deliver, discard = async () => {}, rotation = false }) {
   ctx.signalHandler = (signal) => {
     if (ctx.interruption) return;
     ctx.interruption = signal;
@@ -223,16 +214,16 @@ async function issueAndDeliver(ctx, client, issue, file, { rotation = false } = 
   try {
     key = await issue();
   } catch (error) {
-    await file?.discard();
+    await discard();
     throw error;
   }
   let failure = null;
   if (ctx.interruption) {
-    await file?.discard();
+    await discard();
     failure = new CliError("INTERRUPTED", `interrupted by ${ctx.interruption}`, { exitCode: 128 + (constants.signals[ctx.interruption] ?? 0) });
   } else {
     try {
-      await emitNewKey(ctx, key, file);
+      await deliver(key);
     } catch (error) {
       failure = error;
     }
@@ -240,7 +231,7 @@ async function issueAndDeliver(ctx, client, issue, file, { rotation = false } = 
   if (!failure) {
     ctx.interruption = null; // delivered: a late signal changes nothing
     ctx.signalHandler = () => {};
-    return;
+    return key;
   }
   const what = `the new API key "${key.name}" (id ${key.id})`;
   const old = rotation ? "; the old key had already been revoked by the rotation: issue a new key with `cloudtower key create`" : "";
@@ -260,7 +251,7 @@ async function keyCreate(ctx) {
   if (ctx.values.force && !ctx.values.output) throw usage("--force only applies to --output FILE");
   return withConnection(ctx, { need: "token" }, async (client) => {
     const file = ctx.values.output ? await secretFile(ctx.values.output, ctx.values.force) : null;
-    await issueAndDeliver(ctx, client, () => client.createApiKey({ name }), file);
+    await issueAndDeliver(ctx, client, () => client.createApiKey({ name }), { deliver: (key) => emitNewKey(ctx, key, file), discard: async () => file?.discard() });
   });
 }
 
@@ -331,7 +322,8 @@ async function keyRotate(ctx, args) {
         { status: error.status, requestId: error.requestId, operation: error.operation });
     }
     const file = ctx.values.output ? await secretFile(ctx.values.output, ctx.values.force) : null;
-    await issueAndDeliver(ctx, client, () => client.rotateApiKey({ key: keys[0], name }), file, { rotation: true });
+    await issueAndDeliver(ctx, client, () => client.rotateApiKey({ key: keys[0], name }),
+      { deliver: (key) => emitNewKey(ctx, key, file), discard: async () => file?.discard(), rotation: true });
   }));
 }
 

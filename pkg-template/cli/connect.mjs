@@ -6,6 +6,7 @@ import { isatty } from "node:tty";
 import { CliError, usage, io } from "./errors.mjs";
 import { promptHidden } from "./terminal.mjs";
 import { visible } from "./text.mjs";
+import { selectedProfile } from "./profiles.mjs";
 
 let packagePromise;
 /** The package's own Node entry, loaded on first use (so --help never compiles the wasm). */
@@ -36,17 +37,26 @@ export const SOURCES = ["LOCAL", "LDAP", "AUTHN"];
  * "any" (API key, token or password), "optional" (the same, or none), "token" (managing keys: an
  * API key cannot; a token or a password login) or "password" (a password login only).
  */
-export function resolveCredential(environment, need, command, { passwordStdin = false } = {}) {
-  const credential = pickCredential(environment, need, command, passwordStdin);
+export function resolveCredential(environment, need, command, { passwordStdin = false, profile = null } = {}) {
+  const credential = pickCredential(environment, need, command, passwordStdin, profile);
   // What else the environment holds that this credential shadows, to say so (a stale
   // CLOUDTOWER_TOKEN must not silently win over a valid password).
   const present = [["CLOUDTOWER_API_KEY", "apiKey"], ["CLOUDTOWER_TOKEN", "token"], ["CLOUDTOWER_USERNAME", "password"]]
     .filter(([name, kind]) => env(name, environment) && kind !== credential.kind && (kind !== "apiKey" || need === "any" || need === "optional"));
   credential.shadowed = present.map(([name]) => name);
+  if (profile && credential.profile === undefined) credential.shadowed.push(`profile ${profile.name}`);
   return credential;
 }
 
-function pickCredential(environment, need, command, passwordStdin) {
+const sameEndpoint = (a, b) => {
+  try {
+    return new URL(a).href.replace(/\/+$/, "") === new URL(b).href.replace(/\/+$/, "");
+  } catch {
+    return false;
+  }
+};
+
+function pickCredential(environment, need, command, passwordStdin, profile) {
   const apiKey = env("CLOUDTOWER_API_KEY", environment);
   const token = env("CLOUDTOWER_TOKEN", environment);
   const username = env("CLOUDTOWER_USERNAME", environment);
@@ -64,6 +74,7 @@ function pickCredential(environment, need, command, passwordStdin) {
   if ((need === "any" || need === "optional") && apiKey) return { kind: "apiKey", secret: apiKey, label: "CLOUDTOWER_API_KEY" };
   if (token) return { kind: "token", secret: token, label: "CLOUDTOWER_TOKEN" };
   if (username) return login;
+  if (profile) return { kind: "apiKey", secret: profile.key, label: `profile ${profile.name}`, profile: profile.name };
   if (need === "token" && apiKey) {
     throw usage(
       `\`cloudtower ${command}\` needs a token or a password login: CloudTower does not let an API key ` +
@@ -72,8 +83,8 @@ function pickCredential(environment, need, command, passwordStdin) {
   }
   if (need === "optional") return { kind: "none", label: "none" };
   throw usage(
-    "no credentials: set CLOUDTOWER_API_KEY, or CLOUDTOWER_TOKEN, or CLOUDTOWER_USERNAME (with CLOUDTOWER_PASSWORD, " +
-      "or be prompted for the password on a terminal)",
+    "no credentials: log in with `cloudtower auth login`, or set CLOUDTOWER_API_KEY, or CLOUDTOWER_TOKEN, or " +
+      "CLOUDTOWER_USERNAME (with CLOUDTOWER_PASSWORD, or be prompted for the password on a terminal)",
   );
 }
 
@@ -133,14 +144,31 @@ export async function makeFetch({ insecure, ca, onLoginToken }) {
  * username and password). `need`: see resolveCredential, or "none". The returned `close()` ends a session
  * the CLI opened itself (logout) unless `keepSession`, and releases the TLS agent.
  */
-export async function connect(ctx, { need = "any", onLoginToken, keepSession = false } = {}) {
+export async function connect(ctx, { need = "any", onLoginToken, keepSession = false, credential: given, endpoint: fixedEndpoint, useProfile = true } = {}) {
   const { values, environment, command } = ctx;
-  const endpoint = values.endpoint ?? env("CLOUDTOWER_ENDPOINT", environment);
-  if (!endpoint) throw usage("no endpoint: pass --endpoint URL or set CLOUDTOWER_ENDPOINT");
+  // The selected profile: its endpoint comes after --endpoint and CLOUDTOWER_ENDPOINT, its key
+  // after every credential of the environment, and only ever to its own endpoint.
+  const selection = useProfile ? selectedProfile(values, environment) : { name: null, profile: null, from: null };
+  if (selection.profile === null && selection.from !== null && selection.from !== "the current profile") {
+    throw usage(`no profile "${selection.name}" (${selection.from}): create it with \`cloudtower auth login --profile ${selection.name}\``);
+  }
+  const profile = selection.profile;
+  const endpoint = fixedEndpoint ?? values.endpoint ?? env("CLOUDTOWER_ENDPOINT", environment) ?? profile?.endpoint;
+  if (!endpoint) throw usage("no endpoint: pass --endpoint URL, set CLOUDTOWER_ENDPOINT, or log in with `cloudtower auth login`");
   const source = values.source ?? env("CLOUDTOWER_SOURCE", environment);
   if (source !== undefined && !SOURCES.includes(source)) throw usage(`--source must be one of ${SOURCES.join(", ")}`);
   const passwordStdin = Boolean(values["password-stdin"]);
-  const credential = need === "none" ? { kind: "none", label: "none", shadowed: [] } : resolveCredential(environment, need, command, { passwordStdin });
+  let credential = given ?? (need === "none" ? { kind: "none", label: "none", shadowed: [] } : null);
+  if (!credential) {
+    const usable = profile?.key && (need === "any" || need === "optional") && sameEndpoint(profile.endpoint, endpoint) ? profile : null;
+    try {
+      credential = resolveCredential(environment, need, command, { passwordStdin, profile: usable && { name: selection.name, key: usable.key } });
+    } catch (error) {
+      if (error?.code !== "USAGE" || !profile?.key || usable || (need !== "any" && need !== "optional")) throw error;
+      throw usage(`profile "${selection.name}" holds a key for ${profile.endpoint}, not for ${endpoint}: its key is only sent to its own endpoint`);
+    }
+  }
+  credential.shadowed ??= [];
   ctx.credentialKind = credential.label;
   ctx.shadowed = credential.shadowed;
   if (credential.shadowed.length) {
@@ -241,4 +269,14 @@ function askPassword(username, endpoint) {
     );
   }
   return promptHidden(`Password for ${visible(username)} at ${visible(endpoint)}: `);
+}
+
+/** Runs `fn(client, connection)` on a connection, closed afterwards whatever happens. */
+export async function withConnection(ctx, options, fn) {
+  const connection = await connect(ctx, options);
+  try {
+    return await fn(connection.client, connection);
+  } finally {
+    await connection.close();
+  }
 }

@@ -50,6 +50,7 @@ Usage: cloudtower <command> [options]
        npx cloudtower-wasm <command> [options]
 
 Commands:
+  auth login|status|logout|switch  profiles: an endpoint and an API key, never a password
   login                          check the credentials and print who you are
   logout                         end the session of CLOUDTOWER_TOKEN
   key create --name NAME         issue an API key; prints the key alone on stdout
@@ -232,6 +233,58 @@ exit status is the error's. Needs a token or a password login: give the password
   cloudtower exec --temporary-key --name nightly -- sh -c 'cloudtower vms --all --json > vms.json'`,
   ),
 };
+COMMAND_HELP["auth login"] = section(
+  "cloudtower auth login [--profile NAME] [--endpoint URL] [--source SOURCE] [--with-key]",
+  `Logs in with a user name and password (CLOUDTOWER_USERNAME or asked; CLOUDTOWER_PASSWORD,
+--password-stdin or a hidden prompt), issues an API key named cli-HOST-PROFILE, stores the
+endpoint and the key in the config file (mode 0600; see \`help environment\`), and logs the
+session out: no password or token is ever stored. Logging in again replaces the profile's key
+and revokes the old one. --with-key stores an existing key read from standard input instead (2FA
+users, who cannot log in with a password). The profile is "default" unless --profile or
+CLOUDTOWER_PROFILE names one; the first profile becomes the current one.`,
+  `  --profile NAME        the profile to create or replace
+  --with-key            store the API key read from standard input (a hidden prompt on a terminal)`,
+  `  cloudtower auth login --endpoint https://tower.example.com
+  pass show tower/admin | CLOUDTOWER_USERNAME=admin cloudtower auth login --password-stdin --profile prod
+  cloudtower auth login --with-key --profile lab < lab.key`,
+);
+COMMAND_HELP["auth status"] = section(
+  "cloudtower auth status [--profile NAME]",
+  `Shows the profile in use (and what selected it), its endpoint, user, key name and id (never
+the key), the credential that would be used (the environment's come first) and whether it still
+works: exit 0 if it does, else the error's status (8 for a revoked key).`,
+  "",
+  `  cloudtower auth status
+  cloudtower auth status --profile prod --json`,
+);
+COMMAND_HELP["auth logout"] = section(
+  "cloudtower auth logout [--profile NAME] [--forget]",
+  `Revokes the profile's key on the server, then removes the profile. Revoking needs a login
+session (an API key cannot revoke keys): the password is read as for auth login, the session is
+logged out again. If revoking fails, the profile stays and the exit status says why.
+--forget removes the profile without revoking its key, with a warning that the key is still
+valid (the only way for a --with-key profile of a 2FA user).`,
+  `  --profile NAME        the profile to log out of
+  --forget              remove without revoking (the key stays valid)`,
+  `  cloudtower auth logout
+  cloudtower auth logout --profile lab --forget`,
+);
+COMMAND_HELP["auth switch"] = section(
+  "cloudtower auth switch NAME",
+  `Makes NAME the current profile. --profile NAME or CLOUDTOWER_PROFILE=NAME pick a profile for
+one command instead.`,
+  "",
+  `  cloudtower auth switch prod`,
+);
+COMMAND_HELP.auth = `Usage: cloudtower auth <login|status|logout|switch> [options]
+
+  auth login [--profile NAME] [--with-key]   store an endpoint and a new API key (never a password)
+  auth status [--profile NAME]               the profile in use and whether its key works
+  auth logout [--profile NAME] [--forget]    revoke the profile's key and remove the profile
+  auth switch NAME                           make NAME the current profile
+
+Run \`cloudtower auth <subcommand> --help\` for details.
+`;
 COMMAND_HELP.key = `Usage: cloudtower key <create|delete|list|rotate> [options]
 
   key create --name NAME [--output FILE]     issue an API key (printed alone on stdout)

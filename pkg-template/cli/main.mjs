@@ -6,7 +6,10 @@ import { constants } from "node:os";
 import { readFileSync } from "node:fs";
 import { CliError, usage, describeError, formatError, exitCodeOf } from "./errors.mjs";
 import { MAIN_HELP, COMMAND_HELP } from "./help.mjs";
-import { COMMANDS } from "./commands.mjs";
+import { COMMANDS as BASE_COMMANDS } from "./commands.mjs";
+import { AUTH_COMMANDS } from "./auth.mjs";
+
+const COMMANDS = { ...BASE_COMMANDS, ...AUTH_COMMANDS };
 import { inertJson } from "./text.mjs";
 
 const OPTIONS = {
@@ -34,8 +37,12 @@ const OPTIONS = {
   interval: { type: "string" },
   "wait-timeout": { type: "string" },
   "temporary-key": { type: "boolean" },
+  profile: { type: "string" },
+  "with-key": { type: "boolean" },
+  forget: { type: "boolean" },
 };
-const GLOBAL = ["endpoint", "source", "language", "timeout", "ca", "insecure", "json", "help", "password-stdin"];
+const GLOBAL = ["endpoint", "source", "language", "timeout", "ca", "insecure", "json", "help", "password-stdin", "profile"];
+const SUBCOMMANDS = { key: ["create", "delete", "list", "rotate"], auth: ["login", "status", "logout", "switch"] };
 
 // Options that would carry a secret: refused before anything else, with what to use instead.
 const PROCESS_LIST =
@@ -115,8 +122,8 @@ export function parseCommandLine(argv) {
   const { values, positionals } = parsed;
   let command = positionals[0];
   let args = positionals.slice(1);
-  if (command === "key" && args.length > 0 && ["create", "delete", "list", "rotate"].includes(args[0])) {
-    command = `key ${args[0]}`;
+  if (SUBCOMMANDS[command] && args.length > 0 && SUBCOMMANDS[command].includes(args[0])) {
+    command = `${command} ${args[0]}`;
     args = args.slice(1);
   }
   return { command, values, args, rest, sawDash: dash !== -1 };
@@ -193,8 +200,9 @@ export async function main(argv, { environment = process.env } = {}) {
         throw usage("no command given");
       }
       ctx.out(topic ? COMMAND_HELP[topic] : MAIN_HELP);
-    } else if (command === "key" && !values.help) {
-      throw usage(`\`cloudtower key\` needs a subcommand: create, delete, list or rotate${args.length ? ` (got ${shownName(args[0])})` : ""}`);
+    } else if (SUBCOMMANDS[command] && !values.help) {
+      const list = SUBCOMMANDS[command];
+      throw usage(`\`cloudtower ${command}\` needs a subcommand: ${list.slice(0, -1).join(", ")} or ${list.at(-1)}${args.length ? ` (got ${shownName(args[0])})` : ""}`);
     } else if (values.help) {
       const help = COMMAND_HELP[command];
       if (!help) throw usage(`unknown command ${shownName(command)}; see cloudtower --help`);

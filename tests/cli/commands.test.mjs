@@ -256,7 +256,7 @@ test("call: any v2 operation with --body inline, @file or -, JSON on stdout", as
   assert.equal(missing.code, 18);
   const noCredentials = await run(["call", "get-vms"], { env: { CLOUDTOWER_ENDPOINT: sim.url } });
   assert.equal(noCredentials.code, 2);
-  assert.match(noCredentials.stderr, /no credentials: set CLOUDTOWER_API_KEY/);
+  assert.match(noCredentials.stderr, /no credentials: log in with `cloudtower auth login`, or set CLOUDTOWER_API_KEY/);
   const noEndpoint = await run(["call", "get-vms"], { env: { CLOUDTOWER_API_KEY: "k" } });
   assert.equal(noEndpoint.code, 2);
   assert.match(noEndpoint.stderr, /no endpoint: pass --endpoint URL or set CLOUDTOWER_ENDPOINT/);

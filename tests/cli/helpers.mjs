@@ -3,7 +3,9 @@
 // CLI printed for secrets it must not print.
 
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 
@@ -17,11 +19,15 @@ export const VERSION = manifest.version;
 /** Every run's output, for the secret scan. */
 const transcripts = [];
 
-/** A base environment without any CLOUDTOWER_* variable of the developer's shell. */
+// An empty config home, so that no profile of the developer's own is ever used by a test.
+const CONFIG_HOME = mkdtempSync(join(tmpdir(), "cloudtower-config-home-"));
+process.on("exit", () => rmSync(CONFIG_HOME, { recursive: true, force: true }));
+
+/** A base environment without any CLOUDTOWER_* variable of the developer's shell, nor its config. */
 export function cleanEnv(extra = {}) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("CLOUDTOWER_")) env[k] = v;
-  return { ...env, ...extra };
+  return { ...env, XDG_CONFIG_HOME: CONFIG_HOME, ...extra };
 }
 
 /**
