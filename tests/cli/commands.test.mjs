@@ -259,7 +259,7 @@ test("call: any v2 operation with --body inline, @file or -, JSON on stdout", as
   assert.match(noCredentials.stderr, /no credentials: log in with `cloudtower auth login`, or set CLOUDTOWER_API_KEY/);
   const noEndpoint = await run(["call", "get-vms"], { env: { CLOUDTOWER_API_KEY: "k" } });
   assert.equal(noEndpoint.code, 2);
-  assert.match(noEndpoint.stderr, /no endpoint: pass --endpoint URL or set CLOUDTOWER_ENDPOINT/);
+  assert.match(noEndpoint.stderr, /no endpoint: pass --endpoint URL, set CLOUDTOWER_ENDPOINT, or log in with `cloudtower auth login`/);
   const viaFlag = await run(["call", "get-version", "--endpoint", sim.url]);
   assert.equal(viaFlag.code, 0);
 });
