@@ -11,6 +11,7 @@ export const GLOBAL_OPTIONS_HELP = `Global options (every command):
   --timeout DURATION    deadline of each HTTP request (default 30s); 500ms, 30s, 5m or seconds
   --ca FILE             trust the CA certificate(s) in this PEM file (self-signed appliances)
   --insecure            do not verify the server's TLS certificate (prefer --ca)
+  --profile NAME        the profile to use (or CLOUDTOWER_PROFILE; else the current one)
   --password-stdin      read the password of CLOUDTOWER_USERNAME from the first line of standard
                         input (a pipe or a file; the rest stays for exec's command)
   --json                JSON output, and errors as one JSON object on stderr
@@ -24,8 +25,13 @@ export const ENVIRONMENT_HELP = `Environment (credentials are never accepted as 
   CLOUDTOWER_PASSWORD   CLOUDTOWER_PASSWORD the password is prompted for (no echo) when standard
                         input is a terminal. The CLI logs such a session out when it is done.
   CLOUDTOWER_SOURCE     as --source
-  Precedence: CLOUDTOWER_API_KEY, then CLOUDTOWER_TOKEN, then CLOUDTOWER_USERNAME (a note on stderr
-  names the credential used when others are set too; --password-stdin picks the password). \`key create\`,
+  CLOUDTOWER_PROFILE    as --profile
+  CLOUDTOWER_CONFIG_DIR where \`auth login\` keeps profiles (mode 0600); default
+                        $XDG_CONFIG_HOME/cloudtower, else ~/.config/cloudtower
+  CLOUDTOWER_DEBUG=1    as --debug
+  Precedence: CLOUDTOWER_API_KEY, then CLOUDTOWER_TOKEN, then CLOUDTOWER_USERNAME, then the
+  profile's key, which is only sent to the profile's endpoint (a note on stderr names the
+  credential used when others are set too; --password-stdin picks the password). \`key create\`,
   \`key delete\`, \`key rotate\` and \`exec\` need a token or a password login (CloudTower does not
   let an API key manage keys) and ignore CLOUDTOWER_API_KEY.`;
 
@@ -61,43 +67,44 @@ Commands:
   vms [--where JSON] [--all]     list VMs: a table on a terminal, else JSON
   wait TASK_ID...                wait for tasks, with a progress bar; fails if one FAILED
   exec --temporary-key -- CMD    run CMD with a fresh API key that is revoked when CMD ends
-  help [COMMAND]                 this help, or a command's
+  version                        print the version of cloudtower-wasm (also -v, --version)
+  help [COMMAND | environment | exit-codes]
 
-Run \`cloudtower <command> --help\` for a command's options and examples.
+Run \`cloudtower <command> --help\` for a command's options and examples,
+\`cloudtower help environment\` for the options and variables every command takes, and
+\`cloudtower help exit-codes\` for the exit statuses.
 
-${GLOBAL_OPTIONS_HELP}
-  --version             print the version of cloudtower-wasm
+Examples:
+  cloudtower auth login --endpoint https://tower.example.com   # prompts; stores an API key
+  cloudtower vms --where '{"status": "RUNNING"}'
+  KEY=$(cloudtower key create --name ci)            # the key alone on stdout
+  cloudtower exec --temporary-key -- ./backup.sh
+  cloudtower auth logout                            # revokes the stored key
+`;
+
+/** \`cloudtower help environment\`: what every command shares. */
+export const ENVIRONMENT_TOPIC = `${GLOBAL_OPTIONS_HELP}
+  -v, --version         print the version of cloudtower-wasm
 
 ${ENVIRONMENT_HELP}
 
 ${SECRETS_HELP}
-
-Examples:
-  export CLOUDTOWER_ENDPOINT=https://tower.example.com CLOUDTOWER_USERNAME=admin
-  cloudtower login                                  # prompts for the password
-  export CLOUDTOWER_TOKEN=$(cloudtower login --print-token)   # prompt once, not per command
-  KEY=$(cloudtower key create --name ci)            # the key alone on stdout
-  CLOUDTOWER_API_KEY=$KEY cloudtower vms --where '{"status": "RUNNING"}'
-  printf '%s\\n' "$KEY" | cloudtower key delete --stdin
-  cloudtower exec --temporary-key --name nightly -- ./backup.sh
-  cloudtower logout                                 # ends the CLOUDTOWER_TOKEN session
-
-${EXIT_CODES_HELP}
 `;
 
+/** \`cloudtower help exit-codes\`. */
+export const EXIT_CODES_TOPIC = `${EXIT_CODES_HELP}
+`;
+
+// A command's help: short, with what every command shares in two topics instead of repeated.
 const section = (usageLine, description, options, examples) =>
   `Usage: ${usageLine}
 
 ${description}
 ${options ? `\nOptions:\n${options}\n` : ""}
-${GLOBAL_OPTIONS_HELP}
-
-${ENVIRONMENT_HELP}
-
 Examples:
 ${examples}
 
-${EXIT_CODES_HELP}
+Shared options and credentials: cloudtower help environment; exit statuses: cloudtower help exit-codes
 `;
 
 export const COMMAND_HELP = {
@@ -293,6 +300,10 @@ COMMAND_HELP.key = `Usage: cloudtower key <create|delete|list|rotate> [options]
   key rotate --stdin --name NAME             replace a key
 
 Run \`cloudtower key <subcommand> --help\` for details.
-
-${EXIT_CODES_HELP}
 `;
+COMMAND_HELP.version = `Usage: cloudtower version | cloudtower -v | cloudtower --version
+
+Prints the version of cloudtower-wasm.
+`;
+COMMAND_HELP.environment = ENVIRONMENT_TOPIC;
+COMMAND_HELP["exit-codes"] = EXIT_CODES_TOPIC;

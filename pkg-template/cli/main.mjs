@@ -21,7 +21,7 @@ const OPTIONS = {
   insecure: { type: "boolean" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
-  version: { type: "boolean" },
+  version: { type: "boolean", short: "v" },
   "print-token": { type: "boolean" },
   name: { type: "string" },
   output: { type: "string" },
@@ -190,15 +190,13 @@ export async function main(argv, { environment = process.env } = {}) {
     const { command, values, args, rest, sawDash } = parseCommandLine(argv);
     ctx.values = values;
     ctx.json = Boolean(values.json);
-    if (values.version && command === undefined) {
+    if ((values.version && command === undefined) || (command === "version" && !values.help)) {
+      if (args.length) throw usage("`cloudtower version` takes no argument");
       ctx.out(`${version()}\n`);
     } else if (command === undefined || command === "help") {
+      // No command: the short help, and success (as gh and kubectl do).
       const topic = command === "help" ? args.join(" ") : "";
       if (topic && !COMMAND_HELP[topic]) throw usage(`no help for ${shownName(topic)}: see cloudtower --help`);
-      if (command === undefined && !values.help) {
-        ctx.err(MAIN_HELP);
-        throw usage("no command given");
-      }
       ctx.out(topic ? COMMAND_HELP[topic] : MAIN_HELP);
     } else if (SUBCOMMANDS[command] && !values.help) {
       const list = SUBCOMMANDS[command];

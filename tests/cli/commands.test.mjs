@@ -45,26 +45,43 @@ test("the bin is declared in package.json, has a node shebang, and --help / --ve
 
   const help = await run(["--help"]);
   assert.equal(help.code, 0);
-  for (const word of ["login", "logout", "key create", "key delete", "key list", "key rotate", "call", "vms", "wait", "exec",
-    "CLOUDTOWER_API_KEY", "CLOUDTOWER_TOKEN", "CLOUDTOWER_USERNAME", "CLOUDTOWER_PASSWORD", "--insecure", "--ca", "Exit status", "TASK_FAILED"]) {
+  for (const word of ["auth login", "login", "logout", "key create", "key delete", "key list", "key rotate", "call", "vms", "wait", "exec",
+    "version", "help environment", "help exit-codes"]) {
     assert.ok(help.stdout.includes(word), `main help mentions ${word}`);
   }
-  const version = await run(["--version"]);
-  assert.equal(version.stdout, `${VERSION}\n`);
+  assert.ok(help.stdout.split("\n").length < 45, "the main help is short");
+  const [environment, exitCodes] = await Promise.all([run(["help", "environment"]), run(["help", "exit-codes"])]);
+  for (const word of ["CLOUDTOWER_API_KEY", "CLOUDTOWER_TOKEN", "CLOUDTOWER_USERNAME", "CLOUDTOWER_PASSWORD", "CLOUDTOWER_PROFILE", "--insecure", "--ca",
+    "--endpoint", "--password-stdin", "process list"]) {
+    assert.ok(environment.stdout.includes(word), `help environment mentions ${word}`);
+  }
+  assert.match(exitCodes.stdout, /^Exit status:\n/);
+  assert.match(exitCodes.stdout, /17 +TASK_FAILED/);
+  for (const args of [["--version"], ["-v"], ["version"]]) {
+    const version = await run(args);
+    assert.equal(version.code, 0);
+    assert.equal(version.stdout, `${VERSION}\n`);
+  }
   const none = await run([]);
-  assert.equal(none.code, 2);
-  assert.match(none.stderr, /Usage: cloudtower/);
+  assert.equal(none.code, 0, "no arguments: the short help, success");
+  assert.equal(none.stdout, help.stdout);
+  assert.equal(none.stderr, "");
 });
 
-test("every command's help has usage, options, environment, examples and exit statuses", async () => {
-  const commands = [["login"], ["logout"], ["key", "create"], ["key", "delete"], ["key", "list"], ["key", "rotate"], ["call"], ["vms"], ["wait"], ["exec"]];
+test("every command's help is short: usage, options, examples, and where the shared parts are", async () => {
+  const commands = [["login"], ["logout"], ["key", "create"], ["key", "delete"], ["key", "list"], ["key", "rotate"], ["call"], ["vms"], ["wait"], ["exec"],
+    ["auth", "login"], ["auth", "status"], ["auth", "logout"], ["auth", "switch"], ["version"]];
   const results = await Promise.all(commands.map((c) => run([...c, "--help"])));
   results.forEach((r, i) => {
     const name = commands[i].join(" ");
     assert.equal(r.code, 0, name);
-    for (const part of ["Usage: cloudtower", "Environment", "Examples:", "Exit status:", "--endpoint", "USAGE", "17"]) {
+    assert.match(r.stdout, /^Usage: cloudtower/, name);
+    if (name === "version") return;
+    for (const part of ["Examples:", "cloudtower help environment", "cloudtower help exit-codes"]) {
       assert.ok(r.stdout.includes(part), `${name} --help has ${part}`);
     }
+    assert.ok(!r.stdout.includes("CLOUDTOWER_SOURCE ") && !r.stdout.includes("TASK_FAILED  "), `${name} --help does not repeat the shared parts`);
+    assert.ok(r.stdout.split("\n").length < 40, `${name} --help is short`);
   });
   assert.equal((await run(["help", "key", "rotate"])).stdout, results[5].stdout);
   const unknown = await run(["frobnicate"], { env: ENV });
@@ -379,7 +396,7 @@ test("the exit status table covers every client error code, one distinct status 
   for (const [status, code] of EXIT_CODE_MEANINGS) {
     assert.ok(readme.includes(`| ${status} | ${code ? `\`${code}\`` : ""} |`), `README section lists ${status} ${code}`);
   }
-  const help = await run(["--help"]);
+  const help = await run(["help", "exit-codes"]);
   for (const [code, status] of Object.entries(EXIT_CODES)) {
     if (code === "INTERRUPTED") continue;
     assert.match(help.stdout, new RegExp(`\\n  ${status}\\s+${code}\\s`), `help lists ${status} ${code}`);
