@@ -8,11 +8,11 @@ import { createInterface } from "node:readline/promises";
 import { CliError, usage } from "./errors.mjs";
 import { connect, withConnection } from "./connect.mjs";
 import { readSecrets } from "./terminal.mjs";
-import { visible, inertJson } from "./text.mjs";
+import { visible } from "./text.mjs";
+import { outputFormat, writeValue } from "./output.mjs";
 import { checkProfileName, configPath, readConfig, selectedProfile, updateConfig } from "./profiles.mjs";
 import { issueAndDeliver } from "./commands.mjs";
 
-const json = (value) => `${inertJson(JSON.stringify(value, null, 2))}\n`;
 
 /** The profile `auth login` / `auth logout` act on: --profile, CLOUDTOWER_PROFILE, the current one, or "default". */
 function targetProfile(ctx) {
@@ -75,7 +75,8 @@ async function authLogin(ctx) {
   }
   const { entry, user } = stored;
   const summary = { profile: name, endpoint: entry.endpoint, user: user.username, keyName: entry.keyName, keyId: entry.keyId, config: path };
-  if (ctx.values.json) ctx.out(json(summary));
+  const format = outputFormat(ctx, { fallback: "table" });
+  if (format !== "table") await writeValue(format, summary);
   else {
     ctx.out(`Logged in to ${visible(entry.endpoint)} as ${visible(user.username)} (${visible(user.name)})\n` +
       `  profile "${name}" stores ${entry.withKey ? "the API key read from standard input" : `API key "${visible(entry.keyName)}" (id ${visible(entry.keyId)})`} in ${path} (mode 0600)\n` +
@@ -131,7 +132,8 @@ async function authStatus(ctx) {
     failure = error;
     status.error = { code: error?.code, message: error?.message };
   }
-  if (ctx.values.json) ctx.out(json(status));
+  const format = outputFormat(ctx, { fallback: "table" });
+  if (format !== "table") await writeValue(format, status);
   else {
     const line = (label, value) => `  ${label.padEnd(12)}${visible(value ?? "-")}\n`;
     ctx.out(

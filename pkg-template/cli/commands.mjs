@@ -7,16 +7,14 @@ import { basename, dirname, join } from "node:path";
 import { constants, hostname } from "node:os";
 import { CliError, usage, io, describeFailedTask } from "./errors.mjs";
 import { connect, withConnection, parseDuration } from "./connect.mjs";
-import { readSecrets, readStdin, decodeText, ProgressBar, table } from "./terminal.mjs";
-import { visible, inertJson } from "./text.mjs";
+import { readSecrets, readStdin, decodeText, ProgressBar } from "./terminal.mjs";
+import { outputFormat, selectedFields, pick, writeValue, ListWriter, jsonText, yaml } from "./output.mjs";
+import { visible } from "./text.mjs";
 // Field names whose values are secrets, from the API description: refused in an inline --body / --where.
 import { SECRET_FIELDS } from "./secret-fields.mjs";
 
 // ---- shared helpers ---------------------------------------------------------------------------
 
-// Exact JSON; the characters that could act on a terminal are written as \uNNNN escapes.
-const json = (value) => `${inertJson(JSON.stringify(value, null, 2))}\n`;
-const wantsJson = (ctx) => Boolean(ctx.values.json) || !process.stdout.isTTY;
 
 function required(value, flag, command) {
   if (value === undefined || value === "") throw usage(`\`cloudtower ${command}\` needs ${flag}; see cloudtower ${command} --help`);
@@ -151,15 +149,16 @@ async function login(ctx) {
       `${credential.kind === "password" ? "Logged in" : "Authenticated"} to ${client.endpoint} as ${visible(user.username)} (${visible(user.name)})\n` +
       `  source ${visible(user.source)}; roles: ${roles}; credential: ${visible(credential.label)}` +
       `${credential.kind === "password" ? (printToken ? " (session kept: the token is printed)" : " (session logged out again)") : ""}\n`;
+    const format = outputFormat(ctx, { fallback: "table" });
     if (printToken) {
       if (!token) throw new CliError("INTERNAL", "the login answer held no token to print");
-      if (ctx.values.json) ctx.out(json({ ...summary, token }));
+      if (format !== "table") await writeValue(format, { ...summary, token });
       else {
         ctx.err(human);
         ctx.out(`${token}\n`);
       }
     } else {
-      ctx.out(ctx.values.json ? json(summary) : human);
+      await writeValue(format, pick(summary, selectedFields(ctx)), () => human);
     }
   });
 }
@@ -182,15 +181,25 @@ async function logout(ctx) {
 /** Writes to stdout and resolves once the text is handed to the system (rejects on EPIPE, ...). */
 const flushed = (text) => new Promise((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
 
+/** The key record in the format asked for (-o json|ndjson|yaml); the key alone by default. */
+async function keyText(format, record) {
+  if (format === "json") return jsonText(record);
+  if (format === "ndjson") return `${JSON.stringify(record)}\n`;
+  if (format === "yaml") return yaml(record);
+  return record.key === undefined ? "" : `${record.key}\n`;
+}
+
 async function emitNewKey(ctx, key, file) {
   const record = { id: key.id, name: key.name, roles: key.roles };
+  const format = outputFormat(ctx, { fallback: "table" });
+  const outFile = ctx.values["out-file"];
   if (file) {
     await file.write(`${key.key}\n`);
-    ctx.err(`API key "${visible(key.name)}" (id ${visible(key.id)}) written to ${visible(ctx.values.output)} (mode 0600)\n`);
-    if (ctx.values.json) await flushed(json({ ...record, file: ctx.values.output }));
+    ctx.err(`API key "${visible(key.name)}" (id ${visible(key.id)}) written to ${visible(outFile)} (mode 0600)\n`);
+    if (format !== "table") await flushed(await keyText(format, { ...record, file: outFile }));
   } else {
     try {
-      await flushed(ctx.values.json ? json({ ...record, key: key.key }) : `${key.key}\n`);
+      await flushed(await keyText(format, { ...record, key: key.key }));
     } catch (error) {
       throw io(`cannot write the key to standard output: ${error.code ?? error.message}`);
     }
@@ -248,9 +257,10 @@ export async function issueAndDeliver(ctx, client, issue, { deliver, discard = a
 
 async function keyCreate(ctx) {
   const name = required(ctx.values.name, "--name NAME", "key create");
-  if (ctx.values.force && !ctx.values.output) throw usage("--force only applies to --output FILE");
+  if (ctx.values.force && !ctx.values["out-file"]) throw usage("--force only applies to --out-file FILE");
+  outputFormat(ctx, { fallback: "table" }); // a bad -o fails before a key is issued
   return withConnection(ctx, { need: "token" }, async (client) => {
-    const file = ctx.values.output ? await secretFile(ctx.values.output, ctx.values.force) : null;
+    const file = ctx.values["out-file"] ? await secretFile(ctx.values["out-file"], ctx.values.force) : null;
     await issueAndDeliver(ctx, client, () => client.createApiKey({ name }), { deliver: (key) => emitNewKey(ctx, key, file), discard: async () => file?.discard() });
   });
 }
@@ -281,7 +291,8 @@ async function keyDelete(ctx, args) {
         results.push({ id: null, error: error.code });
       }
     }
-    if (ctx.values.json) ctx.out(json(results));
+    const format = outputFormat(ctx, { fallback: "table" });
+    if (format !== "table") await writeValue(format, results);
     else {
       for (const r of results) {
         if (r.error) continue;
@@ -292,24 +303,29 @@ async function keyDelete(ctx, args) {
   }));
 }
 
+const KEY_COLUMNS = [
+  { header: "ID", get: (k) => k.id },
+  { header: "NAME", get: (k) => k.name },
+  { header: "USER", get: (k) => k.username },
+  { header: "ROLES", get: (k) => roleList(k.roles) },
+  { header: "DESCRIPTION", get: (k) => k.description },
+];
+
 async function keyList(ctx) {
+  const format = outputFormat(ctx);
+  const writer = new ListWriter(format, { columns: KEY_COLUMNS, fields: selectedFields(ctx), firstRows: Infinity });
   return withConnection(ctx, { need: "any" }, async (client) => {
     const keys = await client.listApiKeys();
-    if (wantsJson(ctx)) return ctx.out(json(keys));
-    if (!keys.length) return ctx.err("no API keys\n");
-    ctx.out(table([
-      { header: "ID", get: (k) => k.id },
-      { header: "NAME", get: (k) => k.name },
-      { header: "USER", get: (k) => k.username },
-      { header: "ROLES", get: (k) => roleList(k.roles) },
-      { header: "DESCRIPTION", get: (k) => k.description },
-    ], keys));
+    if (format === "table" && !keys.length) return ctx.err("no API keys\n");
+    for (const key of keys) await writer.add(key);
+    await writer.end();
   });
 }
 
 async function keyRotate(ctx, args) {
   const name = required(ctx.values.name, "--name NAME", "key rotate");
-  if (ctx.values.force && !ctx.values.output) throw usage("--force only applies to --output FILE");
+  if (ctx.values.force && !ctx.values["out-file"]) throw usage("--force only applies to --out-file FILE");
+  outputFormat(ctx, { fallback: "table" });
   return warningAboutExposure(ctx, args, "the old API key", () => withConnection(ctx, { need: "token" }, async (client) => {
     const { keys } = await keysToRevoke(ctx, args, "key rotate", { single: true });
     // rotateApiKey() treats an old key that is already gone as revoked and succeeds: a mistyped
@@ -321,7 +337,7 @@ async function keyRotate(ctx, args) {
       throw new CliError("UNAUTHORIZED", "the key to replace is not a valid API key (revoked, expired or mistyped): no key was issued",
         { status: error.status, requestId: error.requestId, operation: error.operation });
     }
-    const file = ctx.values.output ? await secretFile(ctx.values.output, ctx.values.force) : null;
+    const file = ctx.values["out-file"] ? await secretFile(ctx.values["out-file"], ctx.values.force) : null;
     await issueAndDeliver(ctx, client, () => client.rotateApiKey({ key: keys[0], name }),
       { deliver: (key) => emitNewKey(ctx, key, file), discard: async () => file?.discard(), rotation: true });
   }));
@@ -333,11 +349,28 @@ async function call(ctx, [operation]) {
   if (operation === "login") {
     throw usage("`cloudtower call login` would print a token: use `cloudtower login` (and --print-token if you really need the token)");
   }
+  const fields = selectedFields(ctx);
+  const format = outputFormat(ctx, { table: Boolean(fields), fallback: "json" });
+  const pageSize = positiveInteger(ctx.values["page-size"], "--page-size");
+  if (pageSize !== undefined && !ctx.values.all) throw usage("--page-size only applies to --all");
   const body = ctx.values.body === undefined ? undefined : await jsonArgument(ctx.values.body, "--body");
   const need = operation === "get-version" ? "optional" : "any";
   return withConnection(ctx, { need }, async (client) => {
+    const writer = new ListWriter(format, { fields, firstRows: pageSize ?? 100 });
+    if (ctx.values.all) {
+      // Page by page: one page in memory at a time, whatever the number of items.
+      const options = { signal: ctx.signal };
+      if (pageSize !== undefined) options.pageSize = pageSize;
+      for await (const item of client.paginate(operation, body ?? {}, options)) await writer.add(item);
+      return void (await writer.end());
+    }
     const result = await client.call(operation, body, { signal: ctx.signal });
-    ctx.out(json(result));
+    if (Array.isArray(result) && (format === "ndjson" || format === "table" || fields)) {
+      for (const item of result) await writer.add(item);
+      await writer.end();
+    } else {
+      await writeValue(format, pick(result, fields));
+    }
   });
 }
 
@@ -372,27 +405,32 @@ async function vms(ctx) {
   const pageSize = positiveInteger(values["page-size"], "--page-size");
   if (values.all && values.limit !== undefined) throw usage("--all and --limit exclude each other");
   if (pageSize !== undefined && !values.all) throw usage("--page-size only applies to --all");
+  const format = outputFormat(ctx);
   return withConnection(ctx, { need: "any" }, async (client) => {
-    let items;
+    const bar = new ProgressBar("VMs", { enabled: Boolean(values.all && process.stderr.isTTY) });
+    const writer = new ListWriter(format, {
+      columns: VM_COLUMNS,
+      fields: selectedFields(ctx),
+      firstRows: values.all ? pageSize ?? 100 : Infinity,
+      beforeWrite: () => bar.done(),
+    });
     let more = false;
     if (values.all) {
-      const bar = new ProgressBar("VMs");
-      items = [];
+      // Streamed: each VM is printed as it arrives, so memory holds one page, not the list.
       const options = { signal: ctx.signal, onProgress: ({ loaded, total }) => bar.update(loaded, total, "VMs") };
       if (pageSize !== undefined) options.pageSize = pageSize;
       try {
-        for await (const vm of client.paginate("get-vms", body, options)) items.push(vm);
+        for await (const vm of client.paginate("get-vms", body, options)) await writer.add(vm);
       } finally {
         bar.done();
       }
     } else {
       const page = await client.call("get-vms", { ...body, first: limit + 1 }, { signal: ctx.signal });
-      items = page.slice(0, limit);
+      for (const vm of page.slice(0, limit)) await writer.add(vm);
       more = page.length > limit;
     }
-    if (wantsJson(ctx)) ctx.out(json(items));
-    else if (items.length === 0) ctx.err("no VMs match\n");
-    else ctx.out(table(VM_COLUMNS, items));
+    const count = await writer.end();
+    if (count === 0 && format === "table") ctx.err("no VMs match\n");
     if (more) ctx.err(`note: more VMs match than the ${limit} shown: use --all, or --limit N\n`);
   });
 }
@@ -455,8 +493,12 @@ async function wait(ctx, args) {
     } finally {
       bar.done();
     }
-    if (wantsJson(ctx)) ctx.out(json(tasks));
-    else {
+    const format = outputFormat(ctx);
+    if (format !== "table") {
+      const writer = new ListWriter(format, { fields: selectedFields(ctx) });
+      for (const task of Array.isArray(tasks) ? tasks : [tasks]) await writer.add(task);
+      await writer.end();
+    } else {
       for (const t of Array.isArray(tasks) ? tasks : []) {
         ctx.out(visible(`${t.id}  ${t.status}${t.description ? `  ${t.description}` : ""}`) + "\n");
       }
@@ -568,11 +610,11 @@ async function exec(ctx, command) {
 export const COMMANDS = {
   login: { options: ["print-token"], args: [0, 0], run: login },
   logout: { options: [], args: [0, 0], run: logout },
-  "key create": { options: ["name", "output", "force"], args: [0, 0], run: keyCreate },
+  "key create": { options: ["name", "out-file", "force"], args: [0, 0], run: keyCreate },
   "key delete": { options: ["stdin"], args: [0, 1], run: keyDelete },
   "key list": { options: [], args: [0, 0], run: keyList },
-  "key rotate": { options: ["stdin", "name", "output", "force"], args: [0, 1], run: keyRotate },
-  call: { options: ["body"], args: [1, 1], run: call },
+  "key rotate": { options: ["stdin", "name", "out-file", "force"], args: [0, 1], run: keyRotate },
+  call: { options: ["body", "all", "page-size"], args: [1, 1], run: call },
   vms: { options: ["where", "order-by", "all", "limit", "page-size"], args: [0, 0], run: vms },
   wait: { options: ["interval", "wait-timeout"], args: [1, Infinity], run: wait },
   exec: { options: ["temporary-key", "name"], args: [0, Infinity], run: exec },

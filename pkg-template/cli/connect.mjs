@@ -181,6 +181,7 @@ export async function connect(ctx, { need = "any", onLoginToken, keepSession = f
   ctx.tlsOptionsUsed = Boolean(values.insecure || values.ca);
   const { CloudTowerClient } = await loadPackage();
   const options = { endpoint, fetch: transport.fetch };
+  if (values.debug || environment.CLOUDTOWER_DEBUG === "1") options.onResponse = debugLine;
   if (values.language !== undefined) options.language = values.language;
   if (timeoutMs !== undefined) options.timeoutMs = timeoutMs;
   if (credential.kind === "apiKey") options.apiKey = credential.secret;
@@ -224,6 +225,18 @@ export async function connect(ctx, { need = "any", onLoginToken, keepSession = f
     }
   }
   return { client, credential, close };
+}
+
+/**
+ * --debug: one line per HTTP exchange from the client's hook, which never sees a header value or
+ * a body; an attempt above 1 is a retry.
+ */
+function debugLine({ operation, status, durationMs, requestId, attempt, errorCode }) {
+  const parts = [`debug: ${operation} ${status === 0 ? "no answer" : status} ${Math.round(durationMs)}ms`];
+  if (attempt > 1) parts.push(`retry ${attempt - 1}`);
+  if (requestId) parts.push(`request id ${requestId}`);
+  if (errorCode) parts.push(errorCode);
+  process.stderr.write(`${visible(parts.join(" "))}\n`);
 }
 
 /**

@@ -15,6 +15,8 @@ export const GLOBAL_OPTIONS_HELP = `Global options (every command):
   --password-stdin      read the password of CLOUDTOWER_USERNAME from the first line of standard
                         input (a pipe or a file; the rest stays for exec's command)
   --json                JSON output, and errors as one JSON object on stderr
+  --debug               one line per HTTP exchange on stderr: operation, status, duration,
+                        retry, request id (never a header value or a body)
   -h, --help            help of the command`;
 
 export const ENVIRONMENT_HELP = `Environment (credentials are never accepted as command-line options):

@@ -11,6 +11,7 @@ import { AUTH_COMMANDS } from "./auth.mjs";
 
 const COMMANDS = { ...BASE_COMMANDS, ...AUTH_COMMANDS };
 import { inertJson } from "./text.mjs";
+import { FORMATS } from "./output.mjs";
 
 const OPTIONS = {
   endpoint: { type: "string" },
@@ -24,7 +25,9 @@ const OPTIONS = {
   version: { type: "boolean", short: "v" },
   "print-token": { type: "boolean" },
   name: { type: "string" },
-  output: { type: "string" },
+  output: { type: "string", short: "o" },
+  "out-file": { type: "string" },
+  fields: { type: "string" },
   force: { type: "boolean" },
   stdin: { type: "boolean" },
   "password-stdin": { type: "boolean" },
@@ -40,8 +43,9 @@ const OPTIONS = {
   profile: { type: "string" },
   "with-key": { type: "boolean" },
   forget: { type: "boolean" },
+  debug: { type: "boolean" },
 };
-const GLOBAL = ["endpoint", "source", "language", "timeout", "ca", "insecure", "json", "help", "password-stdin", "profile"];
+const GLOBAL = ["endpoint", "source", "language", "timeout", "ca", "insecure", "json", "help", "password-stdin", "profile", "debug", "output", "fields"];
 const SUBCOMMANDS = { key: ["create", "delete", "list", "rotate"], auth: ["login", "status", "logout", "switch"] };
 
 // Options that would carry a secret: refused before anything else, with what to use instead.
@@ -126,7 +130,7 @@ export function parseCommandLine(argv) {
     command = `${command} ${args[0]}`;
     args = args.slice(1);
   }
-  return { command, values, args, rest, sawDash: dash !== -1 };
+  return { command, values, args, rest, sawDash: dash !== -1, shortOutput: own.includes("-o") };
 }
 
 const shownName = (name) => (/^[a-z][a-z-]{0,30}$/.test(name) ? `"${name}"` : "(not shown)");
@@ -187,9 +191,9 @@ export async function main(argv, { environment = process.env } = {}) {
 
   let status = 0;
   try {
-    const { command, values, args, rest, sawDash } = parseCommandLine(argv);
+    const { command, values, args, rest, sawDash, shortOutput } = parseCommandLine(argv);
     ctx.values = values;
-    ctx.json = Boolean(values.json);
+    ctx.json = Boolean(values.json) || values.output === "json";
     if ((values.version && command === undefined) || (command === "version" && !values.help)) {
       if (args.length) throw usage("`cloudtower version` takes no argument");
       ctx.out(`${version()}\n`);
@@ -210,6 +214,13 @@ export async function main(argv, { environment = process.env } = {}) {
       if (!spec) throw usage(`unknown command ${shownName(command)}; see cloudtower --help`);
       ctx.command = command;
       checkOptions(command, values);
+      // `--output FILE` was the key file of these two before -o/--output chose the format.
+      if ((command === "key create" || command === "key rotate") && !shortOutput && values.output !== undefined && !FORMATS.includes(values.output)) {
+        if (values["out-file"] !== undefined) throw usage("--output FILE is the old spelling of --out-file FILE: give one");
+        ctx.err("warning: --output FILE is deprecated for the key file: use --out-file FILE (-o/--output now selects the output format)\n");
+        values["out-file"] = values.output;
+        delete values.output;
+      }
       let positional = args;
       if (command !== "exec") positional = [...args, ...rest];
       else if (!sawDash && args.length) positional = args;

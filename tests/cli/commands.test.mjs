@@ -151,18 +151,19 @@ test("key create prints exactly the key and a newline; the key works; key list s
   assert.match(noName.stderr, /needs --name NAME/);
 });
 
-test("key create --output writes a 0600 file atomically, refuses to overwrite, and --force replaces", async () => {
+test("key create --out-file writes a 0600 file atomically, refuses to overwrite, and --force replaces; --output FILE still works, deprecated", async () => {
   const file = join(dir, "ci.key");
   const r = await run(["key", "create", "--name", "file-key", "--output", file], { env: ENV });
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, "", "nothing on stdout with --output");
+  assert.equal(r.stdout, "", "nothing on stdout with a key file");
+  assert.match(r.stderr, /^warning: --output FILE is deprecated for the key file: use --out-file FILE/);
   assert.match(r.stderr, /written to .*ci\.key \(mode 0600\)/);
   assert.equal(statSync(file).mode & 0o777, 0o600);
   const key = assertSecretLine(readFileSync(file, "utf8"));
   assert.ok(sim.state.hasApiKey(key));
 
   const keysBefore = sim.state.apiKeys().length;
-  const again = await run(["key", "create", "--name", "file-key-2", "--output", file], { env: ENV });
+  const again = await run(["key", "create", "--name", "file-key-2", "--out-file", file], { env: ENV });
   assert.equal(again.code, 18);
   assert.match(again.stderr, /^error \[IO\] .*ci\.key exists: refusing to overwrite it \(--force replaces it\)/);
   assert.equal(sim.state.apiKeys().length, keysBefore, "no key is issued when the file is refused");
@@ -170,7 +171,7 @@ test("key create --output writes a 0600 file atomically, refuses to overwrite, a
 
   const loose = join(dir, "loose.key");
   writeFileSync(loose, "old\n", { mode: 0o644 });
-  const forced = await run(["key", "create", "--name", "file-key-3", "--output", loose, "--force"], { env: ENV });
+  const forced = await run(["key", "create", "--name", "file-key-3", "--out-file", loose, "--force"], { env: ENV });
   assert.equal(forced.code, 0, forced.stderr);
   assert.equal(statSync(loose).mode & 0o777, 0o600, "the replaced file is 0600, not the old file's 0644");
   assert.ok(sim.state.hasApiKey(assertSecretLine(readFileSync(loose, "utf8"))));
