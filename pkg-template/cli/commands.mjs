@@ -9,6 +9,7 @@ import { CliError, usage, io, describeFailedTask } from "./errors.mjs";
 import { connect, withConnection, parseDuration } from "./connect.mjs";
 import { readSecrets, readStdin, decodeText, ProgressBar } from "./terminal.mjs";
 import { outputFormat, selectedFields, pick, writeValue, ListWriter, jsonText, yaml } from "./output.mjs";
+import { OPERATION_LIST, isOperation, search, suggest } from "./ops.mjs";
 import { visible } from "./text.mjs";
 // Field names whose values are secrets, from the API description: refused in an inline --body / --where.
 import { SECRET_FIELDS } from "./secret-fields.mjs";
@@ -349,6 +350,11 @@ async function call(ctx, [operation]) {
   if (operation === "login") {
     throw usage("`cloudtower call login` would print a token: use `cloudtower login` (and --print-token if you really need the token)");
   }
+  if (!isOperation(operation)) {
+    const near = suggest(operation);
+    throw new CliError("INVALID_ARGUMENT", `${shownOperation(operation)} is not an operation of the CloudTower 4.6.0 API` +
+      `${near.length ? `; did you mean ${near.join(", ")}?` : ""} (see cloudtower ops)`);
+  }
   const fields = selectedFields(ctx);
   const format = outputFormat(ctx, { table: Boolean(fields), fallback: "json" });
   const pageSize = positiveInteger(ctx.values["page-size"], "--page-size");
@@ -372,6 +378,30 @@ async function call(ctx, [operation]) {
       await writeValue(format, pick(result, fields));
     }
   });
+}
+
+// ---- ops --------------------------------------------------------------------------------------
+
+// A pasted secret must not come back in an error: only name-shaped text is echoed.
+const shownOperation = (text) => (/^[A-Za-z0-9-]{1,64}$/.test(text) && !/[A-Z]/.test(text) ? `"${text}"` : "the operation given");
+
+const OP_COLUMNS = [
+  { header: "NAME", get: (o) => o.name },
+  { header: "METHOD", get: (o) => o.method },
+  { header: "CREDENTIAL", get: (o) => (o.credential ? "yes" : "no") },
+  { header: "READ", get: (o) => (o.read ? "yes" : "no") },
+];
+
+async function ops(ctx, [text]) {
+  const format = outputFormat(ctx);
+  const found = text === undefined ? OPERATION_LIST : search(text);
+  if (!found.length) {
+    const near = suggest(text);
+    throw new CliError("NOT_FOUND", `no operation matches ${shownOperation(text)}${near.length ? `; did you mean ${near.join(", ")}?` : ""}`);
+  }
+  const writer = new ListWriter(format, { columns: OP_COLUMNS, fields: selectedFields(ctx), firstRows: Infinity });
+  for (const operation of found) await writer.add(operation);
+  await writer.end();
 }
 
 // ---- vms --------------------------------------------------------------------------------------
@@ -615,6 +645,7 @@ export const COMMANDS = {
   "key list": { options: [], args: [0, 0], run: keyList },
   "key rotate": { options: ["stdin", "name", "out-file", "force"], args: [0, 1], run: keyRotate },
   call: { options: ["body", "all", "page-size"], args: [1, 1], run: call },
+  ops: { options: [], args: [0, 1], run: ops },
   vms: { options: ["where", "order-by", "all", "limit", "page-size"], args: [0, 0], run: vms },
   wait: { options: ["interval", "wait-timeout"], args: [1, Infinity], run: wait },
   exec: { options: ["temporary-key", "name"], args: [0, Infinity], run: exec },

@@ -66,9 +66,11 @@ Commands:
   key list                       list API keys (never their secrets)
   key rotate --stdin --name NAME replace a key: issue NAME, check it, revoke the old one
   call OPERATION [--body JSON]   call any v2 operation of the CloudTower 4.6.0 API
+  ops [TEXT]                     list the API's operations (name, credential, read), filtered
   vms [--where JSON] [--all]     list VMs: a table on a terminal, else JSON
   wait TASK_ID...                wait for tasks, with a progress bar; fails if one FAILED
   exec --temporary-key -- CMD    run CMD with a fresh API key that is revoked when CMD ends
+  completion bash|zsh|fish       print a shell completion script (see its --help)
   version                        print the version of cloudtower-wasm (also -v, --version)
   help [COMMAND | environment | exit-codes]
 
@@ -242,6 +244,26 @@ exit status is the error's. Needs a token or a password login: give the password
   cloudtower exec --temporary-key --name nightly -- sh -c 'cloudtower vms --all --json > vms.json'`,
   ),
 };
+COMMAND_HELP.completion = section(
+  "cloudtower completion bash|zsh|fish",
+  `Prints a completion script: commands, options and their values, the 554 operation names after
+\`call\`, and profile names (asked of cloudtower as you type).`,
+  "",
+  `  cloudtower completion bash > ~/.local/share/bash-completion/completions/cloudtower
+  cloudtower completion zsh > "\${fpath[1]}/_cloudtower"
+  cloudtower completion fish > ~/.config/fish/completions/cloudtower.fish`,
+);
+COMMAND_HELP.ops = section(
+  "cloudtower ops [TEXT]",
+  `Lists the 554 operations of the CloudTower 4.6.0 API that \`call\` can run: name, HTTP method,
+whether it needs a credential and whether it is a read. TEXT filters by name, or by meaning when
+no name holds it (\`ops stop vm\` lists shutdown-vm and poweroff-vm). An unknown operation given
+to \`call\` gets the same suggestions.`,
+  "",
+  `  cloudtower ops snapshot
+  cloudtower ops "stop vm"
+  cloudtower ops -o json | jq -r '.[] | select(.read) | .name'`,
+);
 COMMAND_HELP["auth login"] = section(
   "cloudtower auth login [--profile NAME] [--endpoint URL] [--source SOURCE] [--with-key]",
   `Logs in with a user name and password (CLOUDTOWER_USERNAME or asked; CLOUDTOWER_PASSWORD,

@@ -9,9 +9,23 @@ import { MAIN_HELP, COMMAND_HELP } from "./help.mjs";
 import { COMMANDS as BASE_COMMANDS } from "./commands.mjs";
 import { AUTH_COMMANDS } from "./auth.mjs";
 
-const COMMANDS = { ...BASE_COMMANDS, ...AUTH_COMMANDS };
+const COMMANDS = {
+  ...BASE_COMMANDS,
+  ...AUTH_COMMANDS,
+  completion: {
+    options: [],
+    args: [1, 1],
+    run: (ctx, [shell]) => {
+      const commands = [...new Set(Object.keys(COMMANDS).map((c) => c.split(" ")[0]).filter((c) => !c.startsWith("_"))), "version", "help"];
+      ctx.out(completionScript(shell, { options: OPTIONS, commands }));
+    },
+  },
+  // For the completion scripts: profile names, one per line; never fails.
+  "__complete": { options: [], args: [1, 1], run: (ctx, [what]) => ctx.out(what === "profiles" ? profileNames(ctx.environment).map((n) => `${n}\n`).join("") : "") },
+};
 import { inertJson } from "./text.mjs";
 import { FORMATS } from "./output.mjs";
+import { completionScript, profileNames } from "./completion.mjs";
 
 const OPTIONS = {
   endpoint: { type: "string" },

@@ -4,9 +4,13 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { startSimulator, ACCOUNTS } from "../sim/index.mjs";
-import { run, runOnTerminal, startFront, assertNoSecretsPrinted, assertSecretLine } from "./helpers.mjs";
+import { run, runOnTerminal, startFront, cleanEnv, BIN, assertNoSecretsPrinted, assertSecretLine } from "./helpers.mjs";
 
 const { admin } = ACCOUNTS;
 let sim;
@@ -152,6 +156,73 @@ test("key create -o json | yaml prints the record with the key; --out-file keeps
   const bad = await run(["key", "create", "--name", "never", "-o", "csv"], { env: ENV });
   assert.equal(bad.code, 2, "a bad -o fails before a key is issued");
   assert.ok(!sim.state.apiKeys().some((k) => k.name === "never"));
+});
+
+test("completion bash, run by bash: commands, subcommands, options and their values, operations after call, profile names", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "cloudtower-completion-"));
+  try {
+    // `cloudtower` on PATH, for the profile names the script asks for as you type.
+    writeFileSync(join(dir, "cloudtower"), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`, { mode: 0o755 });
+    const configDir = join(dir, "config");
+    mkdirSync(configDir, { mode: 0o700 });
+    writeFileSync(join(configDir, "config.json"), JSON.stringify({ current: "prod", profiles: { prod: { endpoint: sim.url }, lab: { endpoint: sim.url } } }), { mode: 0o600 });
+    const script = await run(["completion", "bash"]);
+    assert.equal(script.code, 0);
+    writeFileSync(join(dir, "completion.bash"), script.stdout);
+    const complete = (...words) => {
+      const quoted = words.map((w) => `'${w}'`).join(" ");
+      const r = spawnSync("bash", ["-c", `source ./completion.bash; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _cloudtower; printf '%s\\n' "\${COMPREPLY[@]}"`], {
+        cwd: dir, encoding: "utf8", env: cleanEnv({ PATH: `${dir}:${process.env.PATH}`, CLOUDTOWER_CONFIG_DIR: configDir }),
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.split("\n").filter(Boolean).sort();
+    };
+    assert.deepEqual(complete("cloudtower", "au"), ["auth"]);
+    assert.deepEqual(complete("cloudtower", "o"), ["ops"]);
+    assert.deepEqual(complete("cloudtower", "auth", "s"), ["status", "switch"]);
+    assert.deepEqual(complete("cloudtower", "call", "shutdown-v"), ["shutdown-vm"]);
+    assert.equal(complete("cloudtower", "call", "").length, 554);
+    assert.deepEqual(complete("cloudtower", "vms", "-o", ""), ["json", "ndjson", "table", "yaml"]);
+    assert.deepEqual(complete("cloudtower", "vms", "--prof"), ["--profile"]);
+    assert.deepEqual(complete("cloudtower", "vms", "--profile", ""), ["lab", "prod"]);
+    assert.deepEqual(complete("cloudtower", "auth", "switch", "l"), ["lab"]);
+    assert.deepEqual(complete("cloudtower", "completion", ""), ["bash", "fish", "zsh"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("completion zsh and fish carry the same commands, options and operations; a bad shell is a usage error", async () => {
+  const [zsh, fish, bad] = await Promise.all([run(["completion", "zsh"]), run(["completion", "fish"]), run(["completion", "tcsh"])]);
+  assert.match(zsh.stdout, /^# cloudtower completion for zsh/);
+  assert.match(zsh.stdout, /autoload -U \+X bashcompinit && bashcompinit\n/);
+  assert.match(zsh.stdout, /complete -o default -F _cloudtower cloudtower/);
+  assert.match(fish.stdout, /^complete -c cloudtower -n "__fish_seen_subcommand_from call" -a ".*\bshutdown-vm\b.*"$/m);
+  assert.match(fish.stdout, /^complete -c cloudtower -l profile -x -a "\(cloudtower __complete profiles 2>\/dev\/null\)"$/m);
+  assert.match(fish.stdout, /^complete -c cloudtower -l output -s o -x -a "table json ndjson yaml"$/m);
+  assert.equal(bad.code, 2);
+});
+
+test("ops [TEXT]: every operation with credential and read columns; filtered by name or by meaning; call suggests the same", async () => {
+  const all = JSON.parse((await run(["ops", "-o", "json"])).stdout);
+  assert.equal(all.length, 554);
+  assert.deepEqual(all.find((o) => o.name === "get-version"), { name: "get-version", method: "GET", credential: false, read: true });
+  assert.deepEqual(all.find((o) => o.name === "get-vms"), { name: "get-vms", method: "POST", credential: true, read: true });
+  assert.deepEqual(all.find((o) => o.name === "shutdown-vm"), { name: "shutdown-vm", method: "POST", credential: true, read: false });
+  const names = async (...args) => (await run(["ops", ...args, "-o", "ndjson", "--fields", "name"])).stdout.trim().split("\n").map((l) => JSON.parse(l).name);
+  assert.ok((await names("snapshot")).every((n) => n.includes("snapshot")));
+  assert.deepEqual((await names("stop vm")).slice(0, 2), ["poweroff-vm", "shutdown-vm"], "by meaning");
+  const removeSnapshot = await names("remove snapshot");
+  assert.ok(removeSnapshot.includes("delete-snapshot-group") && removeSnapshot.every((n) => n.startsWith("delete-")), "remove finds delete");
+  const none = await run(["ops", "frobnicate"]);
+  assert.equal(none.code, 11);
+  const stop = await run(["call", "stop-vm"], { env: ENV });
+  assert.equal(stop.code, 3);
+  assert.match(stop.stderr, /^error \[INVALID_ARGUMENT\] "stop-vm" is not an operation of the CloudTower 4\.6\.0 API; did you mean poweroff-vm, shutdown-vm/);
+  const typo = await run(["call", "get-vmz"], { env: ENV });
+  assert.match(typo.stderr, /did you mean get-vms\?/);
+  const pasted = await run(["call", "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcde"], { env: ENV });
+  assert.ok(!pasted.stderr.includes("AbCdEf"), "a pasted secret is not echoed");
 });
 
 test("no output of any run holds a password, a token or a key, except the outputs made to print one", () => {
