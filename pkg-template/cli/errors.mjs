@@ -48,7 +48,7 @@ export const EXIT_CODE_MEANINGS = [
   [15, "UNSUPPORTED", "the server or this Node.js lacks a needed feature"],
   [16, "OUTCOME_UNKNOWN", "a change was sent but its outcome is unknown: check before retrying"],
   [17, "TASK_FAILED", "wait: at least one task ended FAILED"],
-  [18, "IO", "a local file or stdin: unreadable, unwritable, --output exists"],
+  [18, "IO", "a local file or stdin: unreadable, unwritable, --out-file exists; a key not delivered"],
   [126, "COMMAND_NOT_EXECUTABLE", "exec: the command could not be run (permission)"],
   [127, "COMMAND_NOT_FOUND", "exec: the command was not found"],
   ["128+N", "INTERRUPTED", "signal N: 130 Ctrl-C, 143 SIGTERM (exec: the command's death by N)"],
