@@ -4,49 +4,23 @@ import { CliError, io } from "./errors.mjs";
 import { visible, truncate, columnsOf } from "./text.mjs";
 
 /**
- * Reads one line from the terminal on stdin without echoing it: raw mode, read until Enter,
- * restore. Backspace and Ctrl-U edit; Ctrl-C is an interruption (exit 130); Ctrl-D on an empty
- * line is end of input. The prompt goes to stderr, so stdout stays clean for pipes.
+ * Reads a secret from the terminal on stdin without echoing it, with the maintained
+ * @inquirer/password prompt (loaded only when a prompt is needed). The prompt goes to stderr, so
+ * stdout stays clean for pipes; Ctrl-C (or closing the terminal) is an interruption (exit 130).
  */
-export function promptHidden(prompt, { stdin = process.stdin, stderr = process.stderr } = {}) {
-  if (!stdin.isTTY || typeof stdin.setRawMode !== "function") {
-    return Promise.reject(new CliError("USAGE", "cannot prompt: standard input is not a terminal"));
+export async function promptHidden(prompt, { stdin = process.stdin, stderr = process.stderr } = {}) {
+  if (!stdin.isTTY || typeof stdin.setRawMode !== "function") throw new CliError("USAGE", "cannot prompt: standard input is not a terminal");
+  const { default: password } = await import("@inquirer/password");
+  const plain = (text) => text;
+  try {
+    return await password(
+      { message: visible(prompt.trimEnd()), mask: false, theme: { prefix: "", style: { message: plain, answer: plain, help: () => "" } } },
+      { input: stdin, output: stderr },
+    );
+  } catch (error) {
+    if (error?.name === "ExitPromptError") throw new CliError("INTERRUPTED", "interrupted at the prompt", { exitCode: 130 });
+    throw error;
   }
-  return new Promise((resolve, reject) => {
-    let value = "";
-    const wasRaw = stdin.isRaw;
-    const finish = (outcome) => {
-      stdin.off("data", onData);
-      stdin.setRawMode(wasRaw);
-      stdin.pause();
-      stderr.write("\n");
-      outcome();
-    };
-    const onData = (chunk) => {
-      const text = String(chunk);
-      if (text.startsWith("\u001b")) return; // an escape sequence (arrow keys, ...): ignored
-      for (const ch of text) {
-        if (ch === "\r" || ch === "\n") return finish(() => resolve(value));
-        if (ch === "\u0003") {
-          value = "";
-          return finish(() => reject(new CliError("INTERRUPTED", "interrupted", { exitCode: 130 })));
-        }
-        if (ch === "\u0004") {
-          if (value === "") return finish(() => reject(io("no input: end of input at the prompt")));
-          continue;
-        }
-        if (ch === "\u007f" || ch === "\b") value = Array.from(value).slice(0, -1).join("");
-        else if (ch === "\u0015") value = "";
-        else if (ch >= " ") value += ch;
-      }
-    };
-    // Raw mode (no echo) first, then the prompt: whatever is typed after the prompt is hidden.
-    stdin.setEncoding("utf8");
-    stdin.setRawMode(true);
-    stderr.write(prompt);
-    stdin.on("data", onData);
-    stdin.resume();
-  });
 }
 
 /**
