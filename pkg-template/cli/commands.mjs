@@ -367,7 +367,11 @@ async function call(ctx, [operation]) {
       // Page by page: one page in memory at a time, whatever the number of items.
       const options = { signal: ctx.signal };
       if (pageSize !== undefined) options.pageSize = pageSize;
-      for await (const item of client.paginate(operation, body ?? {}, options)) await writer.add(item);
+      try {
+        for await (const item of client.paginate(operation, body ?? {}, options)) await writer.add(item);
+      } finally {
+        await writer.flush();
+      }
       return void (await writer.end());
     }
     const result = await client.call(operation, body, { signal: ctx.signal });
@@ -452,6 +456,7 @@ async function vms(ctx) {
       try {
         for await (const vm of client.paginate("get-vms", body, options)) await writer.add(vm);
       } finally {
+        await writer.flush(); // what arrived before a failure is still printed, before the error
         bar.done();
       }
     } else {

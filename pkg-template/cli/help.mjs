@@ -195,7 +195,11 @@ suggestion. \`call login\` is refused: use \`cloudtower login\`, which keeps the
     `  --body JSON           the request body, inline
   --body @FILE          the request body from FILE
   --body -              the request body from standard input
-                        (an inline body holding a password/token/secret field is refused)`,
+                        (an inline body holding a secret field of the API is refused)
+  --all                 a listing operation, page by page: each item printed as it arrives
+  --page-size N         items per request with --all
+  -o ndjson|yaml|json   the output format (default json; table with --fields)
+  --fields A,B.C        keep these fields of each item`,
     `  cloudtower call get-version
   cloudtower call get-clusters --body '{"where": {"name_contains": "prod"}}'
   cloudtower call start-vm --body '{"where": {"name": "web-1"}}' | cloudtower wait -
@@ -209,11 +213,13 @@ match. --all pages through every VM, with a progress bar on stderr when stderr i
     `  --where JSON          a VmWhereInput filter, e.g. '{"status": "RUNNING"}' (also @FILE or -)
   --order-by ORDER      one VmOrderByInput value, e.g. name_ASC, memory_DESC
   --limit N             at most N VMs (default 100)
-  --all                 every matching VM, page by page
-  --page-size N         VMs per request with --all (default: the package's)`,
+  --all                 every matching VM, page by page, each printed as it arrives
+  --page-size N         VMs per request with --all (default: the package's)
+  -o table|json|ndjson|yaml  the output format (default: table on a terminal, else json)
+  --fields A,B.C        these fields only (columns of the table), e.g. name,status,cluster.name`,
     `  cloudtower vms
   cloudtower vms --where '{"name_contains": "db"}' --order-by name_ASC
-  cloudtower vms --all --json > vms.json`,
+  cloudtower vms --all -o ndjson --fields id,name,status > vms.ndjson`,
   ),
   wait: section(
     "cloudtower wait TASK_ID... | cloudtower wait -",

@@ -84,7 +84,8 @@ function refuseSecretOptions(args) {
 
 // An option name is echoed in a usage error only when it looks like one: an API key given where
 // an option was expected (a key may start with "-" or "--") is never printed.
-const shownOption = (option) => (/^--?[a-z][a-z-]{0,24}$/.test(option) ? option : "(not shown: it may be a secret)");
+const OPTION_SHAPED = /^--?[a-z][a-z-]{0,24}$/;
+const shownOption = (option) => (OPTION_SHAPED.test(option) ? option : "(not shown: it may be a secret)");
 
 // Commands whose positional argument is an API key: a key is random base64url, so it may start
 // with "-" or "--"; there, anything that is not one of the CLI's options is the key.
@@ -116,7 +117,11 @@ function separate(args) {
   }
   const words = positionals.filter((p) => !unknown.includes(p));
   const command = words[0] === "key" ? `key ${words[1]}` : words[0];
-  if (KEY_COMMANDS.includes(command)) return [...options, "--", ...positionals];
+  if (KEY_COMMANDS.includes(command)) {
+    // A short lowercase word is a mistyped option (`--stdn`), never a 43-character key.
+    const typos = unknown.filter((arg) => OPTION_SHAPED.test(arg));
+    return [...options, ...typos, "--", ...positionals.filter((p) => !typos.includes(p))];
+  }
   return [...options, ...unknown, "--", ...positionals.filter((p) => !unknown.includes(p))];
 }
 

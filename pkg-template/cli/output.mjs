@@ -7,6 +7,7 @@ import { usage } from "./errors.mjs";
 import { visible, inertJson, truncate, columnsOf } from "./text.mjs";
 
 export const FORMATS = ["table", "json", "ndjson", "yaml"];
+const BUFFER_LIMIT = 1 << 20; // characters
 
 /**
  * The output format: -o/--output, --json, else a table on a terminal and JSON otherwise. For
@@ -92,20 +93,45 @@ export class ListWriter {
     this.pending = []; // table rows until the widths are known
     this.widths = null;
     this.count = 0;
+    this.buffer = ""; // text not written yet: at most a page, or BUFFER_LIMIT
+    this.scheduled = null;
+  }
+
+  /**
+   * Queues text. It is written when the items that arrived together are all queued (the next
+   * turn of the event loop: paginate then waits for the next page) or BUFFER_LIMIT is reached:
+   * one write per page rather than per item, and nothing held back while the next page loads.
+   */
+  async queue(text) {
+    this.buffer += text;
+    if (this.buffer.length >= BUFFER_LIMIT) return this.flush();
+    this.scheduled ??= setImmediate(() => {
+      this.scheduled = null;
+      this.flush();
+    });
+  }
+
+  async flush() {
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = null;
+    if (!this.buffer) return;
+    const text = this.buffer;
+    this.buffer = "";
+    this.beforeWrite();
+    await write(text);
   }
 
   async add(item) {
     this.count += 1;
-    if (this.format !== "table" || this.widths) this.beforeWrite();
     const record = pick(item, this.fields);
-    if (this.format === "ndjson") return write(`${inertJson(JSON.stringify(record))}\n`);
+    if (this.format === "ndjson") return this.queue(`${inertJson(JSON.stringify(record))}\n`);
     if (this.format === "json") {
       const text = inertJson(JSON.stringify(record, null, 2)).replace(/\n/g, "\n  ");
-      return write(`${this.count === 1 ? "[\n" : ",\n"}  ${text}`);
+      return this.queue(`${this.count === 1 ? "[\n" : ",\n"}  ${text}`);
     }
-    if (this.format === "yaml") return write(await yaml([record]));
+    if (this.format === "yaml") return this.queue(await yaml([record]));
     const cells = this.columns.map((c) => this.cell(c.get(item)));
-    if (this.widths) return write(this.line(cells.map((v, i) => truncate(v, this.widths[i]))));
+    if (this.widths) return this.queue(this.line(cells.map((v, i) => truncate(v, this.widths[i]))));
     this.pending.push(cells);
     if (this.pending.length >= this.firstRows) await this.flushTable();
   }
@@ -122,18 +148,18 @@ export class ListWriter {
   }
 
   async flushTable() {
-    this.beforeWrite();
     this.widths = this.columns.map((c, i) => Math.max(columnsOf(c.header), ...this.pending.map((r) => columnsOf(r[i]))));
     const rows = [this.columns.map((c) => c.header), ...this.pending];
     this.pending = [];
-    await write(rows.map((r) => this.line(r)).join(""));
+    await this.queue(rows.map((r) => this.line(r)).join(""));
   }
 
   /** Ends the list; returns how many items it had. */
   async end() {
-    if (this.format === "json") await write(this.count === 0 ? "[]\n" : "\n]\n");
-    else if (this.format === "yaml" && this.count === 0) await write("[]\n");
+    if (this.format === "json") await this.queue(this.count === 0 ? "[]\n" : "\n]\n");
+    else if (this.format === "yaml" && this.count === 0) await this.queue("[]\n");
     else if (this.format === "table" && !this.widths && this.count > 0) await this.flushTable();
+    await this.flush();
     return this.count;
   }
 }

