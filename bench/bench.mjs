@@ -10,7 +10,7 @@
 // reference first on odd ones) after warm-up rounds; the table shows the median ratio and its
 // p10-p90 spread over the rounds. bench/README.md explains each row's method.
 
-import { execFile, spawnSync } from "node:child_process";
+import { execFile, spawn, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -48,7 +48,7 @@ const CONFIG = QUICK
       { id: "get-vms-10k", vms: 2000, rounds: 3, warmup: 1, perRound: 1 },
     ],
     concurrent: { n: 200, first: 10, rounds: 3, warmup: 1 },
-    paginate: { vms: 3000, pageSize: 1000, rounds: 2, warmup: 1 },
+    paginate: { vms: 3000, pageSize: 1000, rounds: 2, warmup: 1, cliRounds: 1 },
     wasmMemory: { after: 1000, total: 3000, workers: 10 },
     coldRuns: 5,
     browser: { rounds: 3, warmup: 1 },
@@ -61,7 +61,7 @@ const CONFIG = QUICK
       { id: "get-vms-10k", vms: 10000, rounds: 21, warmup: 2, perRound: 2 },
     ],
     concurrent: { n: 1000, first: 10, rounds: 9, warmup: 2 },
-    paginate: { vms: 100000, pageSize: 1000, rounds: 5, warmup: 1 },
+    paginate: { vms: 100000, pageSize: 1000, rounds: 5, warmup: 1, cliRounds: 3 },
     wasmMemory: { after: 1000, total: 100000, workers: 10 },
     coldRuns: 21,
     browser: { rounds: 9, warmup: 2 },
@@ -643,9 +643,84 @@ await measure(["paginate-time", "paginate-pages", "paginate-memory"], ["paginate
   }
 });
 
+/**
+ * The CLI's streaming (`cloudtower vms --all -o ndjson`, a child process per run, its stdout read
+ * and counted here) against the package's own paginate loop in this process: wall time, and the
+ * CLI's peak RSS (VmHWM from /proc, read every 20 ms while it runs).
+ */
+async function rowCliStream(sim, spec) {
+  const { client, key } = await session(sim.url);
+  const bin = join(ROOT, "pkg", "bin", "cloudtower.mjs");
+  const env = { ...process.env, CLOUDTOWER_ENDPOINT: sim.url, CLOUDTOWER_API_KEY: key, CLOUDTOWER_CONFIG_DIR: join(os.tmpdir(), `cloudtower-bench-${process.pid}`) };
+  for (const name of ["CLOUDTOWER_TOKEN", "CLOUDTOWER_USERNAME", "CLOUDTOWER_PASSWORD", "CLOUDTOWER_PROFILE"]) delete env[name];
+  const peaks = [];
+  const cli = () => new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [bin, "vms", "--all", "-o", "ndjson"], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let lines = 0;
+    let peak = 0;
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
+    const timer = setInterval(() => {
+      try {
+        const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
+        if (hwm) peak = Math.max(peak, Number(hwm[1]) * KiB);
+      } catch {
+        // the process has just ended
+      }
+    }, 20);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearInterval(timer);
+      if (code !== 0 || lines !== spec.vms) return reject(new Error(`cloudtower vms --all: exit ${code}, ${lines} lines of ${spec.vms}: ${stderr}`));
+      peaks.push(peak);
+      resolvePromise();
+    });
+  });
+  const ours = async () => {
+    let n = 0;
+    for await (const vm of client.paginate("get-vms", {})) if (typeof vm.id === "string") n++;
+    if (n !== spec.vms) throw new Error(`paginate counted ${n}`);
+  };
+  const result = await interleaved(cli, ours, { rounds: spec.cliRounds, warmup: 1, perRound: 1 });
+  ratioRow({
+    id: "cli-stream-time",
+    label: `cloudtower vms --all -o ndjson over ${fmtN(spec.vms)} VMs: time`,
+    result,
+    target: 1.1,
+    unit: "",
+    note: `the CLI as a child process (start, wasm, paging, NDJSON to a pipe) vs the package's own paginate loop in-process; both with the default page size; ${spec.cliRounds} rounds`,
+    data: { vms: spec.vms },
+  });
+  const peak = Math.max(...peaks);
+  addRow({
+    id: "cli-stream-rss",
+    label: `cloudtower vms --all -o ndjson over ${fmtN(spec.vms)} VMs: peak RSS`,
+    ours: formatBytes(peak),
+    reference: "–",
+    ratio: "–",
+    spread: `max of ${peaks.length} runs`,
+    target: "≤ 100 MB",
+    missed: peak > 100 * KiB * KiB,
+    note: "VmHWM of the CLI process (/proc/PID/status, read every 20 ms): memory bounded by a page, not by the number of VMs",
+    data: { peaks },
+  });
+}
+
+await measure(["cli-stream-time", "cli-stream-rss"], ["cloudtower vms --all: time", "cloudtower vms --all: peak RSS"], async () => {
+  const sim = await startSimProcess({ vms: CONFIG.paginate.vms });
+  try {
+    await rowCliStream(sim, CONFIG.paginate);
+  } finally {
+    await sim.close();
+  }
+});
+
 // ---------------------------------------------------------------- output
 
-const ORDER = ["get-vms-1", "get-vms-1k", "get-vms-10k", "concurrent", "paginate-time", "paginate-pages", "paginate-memory", "wasm-memory", "cold-load", "size-wasm-raw", "size-wasm-gzip", "size-glue-gzip", "browser", "python-sdk"];
+const ORDER = ["get-vms-1", "get-vms-1k", "get-vms-10k", "concurrent", "paginate-time", "paginate-pages", "paginate-memory", "cli-stream-time", "cli-stream-rss", "wasm-memory", "cold-load", "size-wasm-raw", "size-wasm-gzip", "size-glue-gzip", "browser", "python-sdk"];
 rows.sort((a, b) => ORDER.indexOf(a.id) - ORDER.indexOf(b.id));
 machine.loadAverageAtEnd = os.loadavg();
 

@@ -6,13 +6,16 @@ import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { constants, hostname } from "node:os";
 import { CliError, usage, io, describeFailedTask } from "./errors.mjs";
-import { connect, parseDuration } from "./connect.mjs";
-import { readSecrets, readStdin, ProgressBar, table } from "./terminal.mjs";
+import { connect, withConnection, parseDuration } from "./connect.mjs";
+import { readSecrets, readStdin, decodeText, ProgressBar } from "./terminal.mjs";
+import { outputFormat, selectedFields, pick, writeValue, ListWriter, jsonText, yaml } from "./output.mjs";
+import { OPERATION_LIST, isOperation, search, suggest } from "./ops.mjs";
+import { visible } from "./text.mjs";
+// Field names whose values are secrets, from the API description: refused in an inline --body / --where.
+import { SECRET_FIELDS } from "./secret-fields.mjs";
 
 // ---- shared helpers ---------------------------------------------------------------------------
 
-const json = (value) => `${JSON.stringify(value, null, 2)}\n`;
-const wantsJson = (ctx) => Boolean(ctx.values.json) || !process.stdout.isTTY;
 
 function required(value, flag, command) {
   if (value === undefined || value === "") throw usage(`\`cloudtower ${command}\` needs ${flag}; see cloudtower ${command} --help`);
@@ -25,8 +28,6 @@ function positiveInteger(text, flag) {
   return Number(text);
 }
 
-// Field names whose values are secrets: refused in an inline --body / --where.
-const SECRET_FIELD = /^(password|passwd|pass|token|access_?token|secret|client_?secret|api_?key|apikey|private_?key|passphrase)$/i;
 
 function secretField(value) {
   if (Array.isArray(value)) {
@@ -36,7 +37,7 @@ function secretField(value) {
     }
   } else if (value && typeof value === "object") {
     for (const [key, item] of Object.entries(value)) {
-      if (SECRET_FIELD.test(key)) return key;
+      if (SECRET_FIELDS.has(key)) return key;
       const found = secretField(item);
       if (found) return found;
     }
@@ -54,7 +55,7 @@ async function jsonArgument(text, flag) {
   } else if (text.startsWith("@")) {
     source = text.slice(1);
     try {
-      raw = await readFile(source, "utf8");
+      raw = decodeText(await readFile(source));
     } catch (error) {
       throw io(`${flag}: cannot read ${source}: ${error.code ?? error.message}`);
     }
@@ -111,15 +112,6 @@ async function secretFile(path, force) {
   };
 }
 
-async function withConnection(ctx, options, fn) {
-  const connection = await connect(ctx, options);
-  try {
-    return await fn(connection.client, connection);
-  } finally {
-    await connection.close();
-  }
-}
-
 const EXPOSED_OK = (what) =>
   `warning: ${what} was given on the command line, where the process list and the shell history expose it; ` +
   "it is revoked now, so that copy is worthless. Next time pass it with --stdin\n";
@@ -130,6 +122,9 @@ const EXPOSED_LIVE = (what) =>
 /** The key(s) to revoke: --stdin (one per line) or the positional KEY (exposed, warned about). */
 async function keysToRevoke(ctx, args, command, { single }) {
   if (ctx.values.stdin && args.length) throw usage(`\`cloudtower ${command}\` takes the key from --stdin or as KEY, not both`);
+  if (ctx.values.stdin && ctx.values["password-stdin"]) {
+    throw usage(`\`cloudtower ${command}\`: --stdin and --password-stdin both read standard input: use one (CLOUDTOWER_PASSWORD or the prompt for the password)`);
+  }
   if (!ctx.values.stdin && !args.length) {
     throw usage(`\`cloudtower ${command}\` needs the key to revoke: pass it on standard input with --stdin (it is then never in the process list)`);
   }
@@ -150,20 +145,21 @@ async function login(ctx) {
   return withConnection(ctx, { need: printToken ? "password" : "any", onLoginToken, keepSession: printToken }, async (client, { credential }) => {
     const user = await client.currentUser();
     const summary = { endpoint: client.endpoint, authKind: client.authKind, credential: credential.label, user };
-    const roles = user.roles.map((r) => (r.preset ? `${r.name} (${r.preset})` : r.name)).join(", ") || "none";
+    const roles = visible(user.roles.map((r) => (r.preset ? `${r.name} (${r.preset})` : r.name)).join(", ") || "none");
     const human =
-      `${credential.kind === "password" ? "Logged in" : "Authenticated"} to ${client.endpoint} as ${user.username} (${user.name})\n` +
-      `  source ${user.source}; roles: ${roles}; credential: ${credential.label}` +
+      `${credential.kind === "password" ? "Logged in" : "Authenticated"} to ${client.endpoint} as ${visible(user.username)} (${visible(user.name)})\n` +
+      `  source ${visible(user.source)}; roles: ${roles}; credential: ${visible(credential.label)}` +
       `${credential.kind === "password" ? (printToken ? " (session kept: the token is printed)" : " (session logged out again)") : ""}\n`;
+    const format = outputFormat(ctx, { fallback: "table" });
     if (printToken) {
       if (!token) throw new CliError("INTERNAL", "the login answer held no token to print");
-      if (ctx.values.json) ctx.out(json({ ...summary, token }));
+      if (format !== "table") await writeValue(format, { ...summary, token });
       else {
         ctx.err(human);
         ctx.out(`${token}\n`);
       }
     } else {
-      ctx.out(ctx.values.json ? json(summary) : human);
+      await writeValue(format, pick(summary, selectedFields(ctx)), () => human);
     }
   });
 }
@@ -183,36 +179,90 @@ async function logout(ctx) {
 
 // ---- key create / delete / list / rotate ------------------------------------------------------
 
+/** Writes to stdout and resolves once the text is handed to the system (rejects on EPIPE, ...). */
+const flushed = (text) => new Promise((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
+
+/** The key record in the format asked for (-o json|ndjson|yaml); the key alone by default. */
+async function keyText(format, record) {
+  if (format === "json") return jsonText(record);
+  if (format === "ndjson") return `${JSON.stringify(record)}\n`;
+  if (format === "yaml") return yaml(record);
+  return record.key === undefined ? "" : `${record.key}\n`;
+}
+
 async function emitNewKey(ctx, key, file) {
   const record = { id: key.id, name: key.name, roles: key.roles };
+  const format = outputFormat(ctx, { fallback: "table" });
+  const outFile = ctx.values["out-file"];
   if (file) {
     await file.write(`${key.key}\n`);
-    ctx.err(`API key "${key.name}" (id ${key.id}) written to ${ctx.values.output} (mode 0600)\n`);
-    if (ctx.values.json) ctx.out(json({ ...record, file: ctx.values.output }));
+    ctx.err(`API key "${visible(key.name)}" (id ${visible(key.id)}) written to ${visible(outFile)} (mode 0600)\n`);
+    if (format !== "table") await flushed(await keyText(format, { ...record, file: outFile }));
   } else {
-    ctx.out(ctx.values.json ? json({ ...record, key: key.key }) : `${key.key}\n`);
+    try {
+      await flushed(await keyText(format, { ...record, key: key.key }));
+    } catch (error) {
+      throw io(`cannot write the key to standard output: ${error.code ?? error.message}`);
+    }
   }
+}
+
+/**
+ * Issues a key with `issue()` and delivers it (stdout or the --output file), or revokes it: a
+ * key that was not delivered is never left valid. A signal while the key is being issued waits
+ * for the answer (the mutation may have reached the server), then revokes the key; once the key
+ * is written and flushed, it is delivered and the exit status is 0.
+ */
+export async function issueAndDeliver(ctx, client, issue, { deliver, discard = async () => {}, rotation = false }) {
+  ctx.signalHandler = (signal) => {
+    if (ctx.interruption) return;
+    ctx.interruption = signal;
+    ctx.err(`cloudtower: ${signal} received: the new key is revoked once the server has answered\n`);
+  };
+  ctx.stdoutWatched = true; // an EPIPE is reported to the write, which revokes the key
+  let key;
+  try {
+    key = await issue();
+  } catch (error) {
+    await discard();
+    throw error;
+  }
+  let failure = null;
+  if (ctx.interruption) {
+    await discard();
+    failure = new CliError("INTERRUPTED", `interrupted by ${ctx.interruption}`, { exitCode: 128 + (constants.signals[ctx.interruption] ?? 0) });
+  } else {
+    try {
+      await deliver(key);
+    } catch (error) {
+      failure = error;
+    }
+  }
+  if (!failure) {
+    ctx.interruption = null; // delivered: a late signal changes nothing
+    ctx.signalHandler = () => {};
+    return key;
+  }
+  const what = `the new API key "${key.name}" (id ${key.id})`;
+  const old = rotation ? "; the old key had already been revoked by the rotation: issue a new key with `cloudtower key create`" : "";
+  try {
+    await client.deleteApiKey(key.key);
+    failure.message = `${failure.message}: ${what} was not delivered and has been revoked${old}`;
+  } catch (revokeError) {
+    failure.message = `${failure.message}: ${what} was not delivered and could not be revoked, it is still valid: delete it by ` +
+      `its id in the CloudTower console (${revokeError.code}: ${revokeError.message})`;
+    failure.revokeError = revokeError;
+  }
+  throw failure;
 }
 
 async function keyCreate(ctx) {
   const name = required(ctx.values.name, "--name NAME", "key create");
-  if (ctx.values.force && !ctx.values.output) throw usage("--force only applies to --output FILE");
+  if (ctx.values.force && !ctx.values["out-file"]) throw usage("--force only applies to --out-file FILE");
+  outputFormat(ctx, { fallback: "table" }); // a bad -o fails before a key is issued
   return withConnection(ctx, { need: "token" }, async (client) => {
-    const file = ctx.values.output ? await secretFile(ctx.values.output, ctx.values.force) : null;
-    let key;
-    try {
-      key = await client.createApiKey({ name });
-    } catch (error) {
-      await file?.discard();
-      throw error;
-    }
-    try {
-      await emitNewKey(ctx, key, file);
-    } catch (error) {
-      // The key was shown nowhere: revoke it rather than leave a key nobody has.
-      await client.deleteApiKey(key.key).catch(() => {});
-      throw error;
-    }
+    const file = ctx.values["out-file"] ? await secretFile(ctx.values["out-file"], ctx.values.force) : null;
+    await issueAndDeliver(ctx, client, () => client.createApiKey({ name }), { deliver: (key) => emitNewKey(ctx, key, file), discard: async () => file?.discard() });
   });
 }
 
@@ -242,35 +292,41 @@ async function keyDelete(ctx, args) {
         results.push({ id: null, error: error.code });
       }
     }
-    if (ctx.values.json) ctx.out(json(results));
+    const format = outputFormat(ctx, { fallback: "table" });
+    if (format !== "table") await writeValue(format, results);
     else {
       for (const r of results) {
         if (r.error) continue;
-        ctx.out(r.alreadyRevoked ? "already revoked (no such key)\n" : `revoked API key ${r.id}\n`);
+        ctx.out(r.alreadyRevoked ? "already revoked (no such key)\n" : `revoked API key ${visible(r.id)}\n`);
       }
     }
     if (failure) throw failure;
   }));
 }
 
+const KEY_COLUMNS = [
+  { header: "ID", get: (k) => k.id },
+  { header: "NAME", get: (k) => k.name },
+  { header: "USER", get: (k) => k.username },
+  { header: "ROLES", get: (k) => roleList(k.roles) },
+  { header: "DESCRIPTION", get: (k) => k.description },
+];
+
 async function keyList(ctx) {
+  const format = outputFormat(ctx);
+  const writer = new ListWriter(format, { columns: KEY_COLUMNS, fields: selectedFields(ctx), firstRows: Infinity });
   return withConnection(ctx, { need: "any" }, async (client) => {
     const keys = await client.listApiKeys();
-    if (wantsJson(ctx)) return ctx.out(json(keys));
-    if (!keys.length) return ctx.err("no API keys\n");
-    ctx.out(table([
-      { header: "ID", get: (k) => k.id },
-      { header: "NAME", get: (k) => k.name },
-      { header: "USER", get: (k) => k.username },
-      { header: "ROLES", get: (k) => roleList(k.roles) },
-      { header: "DESCRIPTION", get: (k) => k.description },
-    ], keys));
+    if (format === "table" && !keys.length) return ctx.err("no API keys\n");
+    for (const key of keys) await writer.add(key);
+    await writer.end();
   });
 }
 
 async function keyRotate(ctx, args) {
   const name = required(ctx.values.name, "--name NAME", "key rotate");
-  if (ctx.values.force && !ctx.values.output) throw usage("--force only applies to --output FILE");
+  if (ctx.values.force && !ctx.values["out-file"]) throw usage("--force only applies to --out-file FILE");
+  outputFormat(ctx, { fallback: "table" });
   return warningAboutExposure(ctx, args, "the old API key", () => withConnection(ctx, { need: "token" }, async (client) => {
     const { keys } = await keysToRevoke(ctx, args, "key rotate", { single: true });
     // rotateApiKey() treats an old key that is already gone as revoked and succeeds: a mistyped
@@ -282,15 +338,9 @@ async function keyRotate(ctx, args) {
       throw new CliError("UNAUTHORIZED", "the key to replace is not a valid API key (revoked, expired or mistyped): no key was issued",
         { status: error.status, requestId: error.requestId, operation: error.operation });
     }
-    const file = ctx.values.output ? await secretFile(ctx.values.output, ctx.values.force) : null;
-    let key;
-    try {
-      key = await client.rotateApiKey({ key: keys[0], name });
-    } catch (error) {
-      await file?.discard();
-      throw error;
-    }
-    await emitNewKey(ctx, key, file);
+    const file = ctx.values["out-file"] ? await secretFile(ctx.values["out-file"], ctx.values.force) : null;
+    await issueAndDeliver(ctx, client, () => client.rotateApiKey({ key: keys[0], name }),
+      { deliver: (key) => emitNewKey(ctx, key, file), discard: async () => file?.discard(), rotation: true });
   }));
 }
 
@@ -300,12 +350,62 @@ async function call(ctx, [operation]) {
   if (operation === "login") {
     throw usage("`cloudtower call login` would print a token: use `cloudtower login` (and --print-token if you really need the token)");
   }
+  if (!isOperation(operation)) {
+    const near = suggest(operation);
+    throw new CliError("INVALID_ARGUMENT", `${shownOperation(operation)} is not an operation of the CloudTower 4.6.0 API` +
+      `${near.length ? `; did you mean ${near.join(", ")}?` : ""} (see cloudtower ops)`);
+  }
+  const fields = selectedFields(ctx);
+  const format = outputFormat(ctx, { table: Boolean(fields), fallback: "json" });
+  const pageSize = positiveInteger(ctx.values["page-size"], "--page-size");
+  if (pageSize !== undefined && !ctx.values.all) throw usage("--page-size only applies to --all");
   const body = ctx.values.body === undefined ? undefined : await jsonArgument(ctx.values.body, "--body");
   const need = operation === "get-version" ? "optional" : "any";
   return withConnection(ctx, { need }, async (client) => {
+    const writer = new ListWriter(format, { fields, firstRows: pageSize ?? 100 });
+    if (ctx.values.all) {
+      // Page by page: one page in memory at a time, whatever the number of items.
+      const options = { signal: ctx.signal };
+      if (pageSize !== undefined) options.pageSize = pageSize;
+      try {
+        for await (const item of client.paginate(operation, body ?? {}, options)) await writer.add(item);
+      } finally {
+        await writer.flush();
+      }
+      return void (await writer.end());
+    }
     const result = await client.call(operation, body, { signal: ctx.signal });
-    ctx.out(json(result));
+    if (Array.isArray(result) && (format === "ndjson" || format === "table" || fields)) {
+      for (const item of result) await writer.add(item);
+      await writer.end();
+    } else {
+      await writeValue(format, pick(result, fields));
+    }
   });
+}
+
+// ---- ops --------------------------------------------------------------------------------------
+
+// A pasted secret must not come back in an error: only name-shaped text is echoed.
+const shownOperation = (text) => (/^[A-Za-z0-9-]{1,64}$/.test(text) && !/[A-Z]/.test(text) ? `"${text}"` : "the operation given");
+
+const OP_COLUMNS = [
+  { header: "NAME", get: (o) => o.name },
+  { header: "METHOD", get: (o) => o.method },
+  { header: "CREDENTIAL", get: (o) => (o.credential ? "yes" : "no") },
+  { header: "READ", get: (o) => (o.read ? "yes" : "no") },
+];
+
+async function ops(ctx, [text]) {
+  const format = outputFormat(ctx);
+  const found = text === undefined ? OPERATION_LIST : search(text);
+  if (!found.length) {
+    const near = suggest(text);
+    throw new CliError("NOT_FOUND", `no operation matches ${shownOperation(text)}${near.length ? `; did you mean ${near.join(", ")}?` : ""}`);
+  }
+  const writer = new ListWriter(format, { columns: OP_COLUMNS, fields: selectedFields(ctx), firstRows: Infinity });
+  for (const operation of found) await writer.add(operation);
+  await writer.end();
 }
 
 // ---- vms --------------------------------------------------------------------------------------
@@ -339,27 +439,33 @@ async function vms(ctx) {
   const pageSize = positiveInteger(values["page-size"], "--page-size");
   if (values.all && values.limit !== undefined) throw usage("--all and --limit exclude each other");
   if (pageSize !== undefined && !values.all) throw usage("--page-size only applies to --all");
+  const format = outputFormat(ctx);
   return withConnection(ctx, { need: "any" }, async (client) => {
-    let items;
+    const bar = new ProgressBar("VMs", { enabled: Boolean(values.all && process.stderr.isTTY) });
+    const writer = new ListWriter(format, {
+      columns: VM_COLUMNS,
+      fields: selectedFields(ctx),
+      firstRows: values.all ? pageSize ?? 100 : Infinity,
+      beforeWrite: () => bar.done(),
+    });
     let more = false;
     if (values.all) {
-      const bar = new ProgressBar("VMs");
-      items = [];
+      // Streamed: each VM is printed as it arrives, so memory holds one page, not the list.
       const options = { signal: ctx.signal, onProgress: ({ loaded, total }) => bar.update(loaded, total, "VMs") };
       if (pageSize !== undefined) options.pageSize = pageSize;
       try {
-        for await (const vm of client.paginate("get-vms", body, options)) items.push(vm);
+        for await (const vm of client.paginate("get-vms", body, options)) await writer.add(vm);
       } finally {
+        await writer.flush(); // what arrived before a failure is still printed, before the error
         bar.done();
       }
     } else {
       const page = await client.call("get-vms", { ...body, first: limit + 1 }, { signal: ctx.signal });
-      items = page.slice(0, limit);
+      for (const vm of page.slice(0, limit)) await writer.add(vm);
       more = page.length > limit;
     }
-    if (wantsJson(ctx)) ctx.out(json(items));
-    else if (items.length === 0) ctx.err("no VMs match\n");
-    else ctx.out(table(VM_COLUMNS, items));
+    const count = await writer.end();
+    if (count === 0 && format === "table") ctx.err("no VMs match\n");
     if (more) ctx.err(`note: more VMs match than the ${limit} shown: use --all, or --limit N\n`);
   });
 }
@@ -422,10 +528,14 @@ async function wait(ctx, args) {
     } finally {
       bar.done();
     }
-    if (wantsJson(ctx)) ctx.out(json(tasks));
-    else {
+    const format = outputFormat(ctx);
+    if (format !== "table") {
+      const writer = new ListWriter(format, { fields: selectedFields(ctx) });
+      for (const task of Array.isArray(tasks) ? tasks : [tasks]) await writer.add(task);
+      await writer.end();
+    } else {
       for (const t of Array.isArray(tasks) ? tasks : []) {
-        ctx.out(`${t.id}  ${t.status}${t.description ? `  ${t.description}` : ""}\n`);
+        ctx.out(visible(`${t.id}  ${t.status}${t.description ? `  ${t.description}` : ""}`) + "\n");
       }
     }
   });
@@ -479,6 +589,13 @@ async function exec(ctx, command) {
   };
   const connection = await connect(ctx, { need: "token" });
   const { client } = connection;
+  // Node cannot rewrite its initial environment: the command, running as the same user, can
+  // read these from /proc/<this pid>/environ even though its own environment lacks them.
+  const readable = ["CLOUDTOWER_PASSWORD", "CLOUDTOWER_TOKEN"].filter((name) => ctx.environment[name]);
+  if (readable.length) {
+    ctx.err(`warning: ${readable.join(" and ")} ${readable.length > 1 ? "are" : "is"} in this process's environment, which the command can read ` +
+      `(/proc/${process.pid}/environ): prefer --password-stdin or the password prompt for exec\n`);
+  }
   let key = null;
   let outcome;
   let revokeError = null;
@@ -528,11 +645,12 @@ async function exec(ctx, command) {
 export const COMMANDS = {
   login: { options: ["print-token"], args: [0, 0], run: login },
   logout: { options: [], args: [0, 0], run: logout },
-  "key create": { options: ["name", "output", "force"], args: [0, 0], run: keyCreate },
+  "key create": { options: ["name", "out-file", "force"], args: [0, 0], run: keyCreate },
   "key delete": { options: ["stdin"], args: [0, 1], run: keyDelete },
   "key list": { options: [], args: [0, 0], run: keyList },
-  "key rotate": { options: ["stdin", "name", "output", "force"], args: [0, 1], run: keyRotate },
-  call: { options: ["body"], args: [1, 1], run: call },
+  "key rotate": { options: ["stdin", "name", "out-file", "force"], args: [0, 1], run: keyRotate },
+  call: { options: ["body", "all", "page-size"], args: [1, 1], run: call },
+  ops: { options: [], args: [0, 1], run: ops },
   vms: { options: ["where", "order-by", "all", "limit", "page-size"], args: [0, 0], run: vms },
   wait: { options: ["interval", "wait-timeout"], args: [1, Infinity], run: wait },
   exec: { options: ["temporary-key", "name"], args: [0, Infinity], run: exec },

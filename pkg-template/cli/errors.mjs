@@ -1,6 +1,8 @@
 // Exit statuses and error reporting of the cloudtower CLI. The table is part of the CLI's
 // contract: scripts branch on these numbers, so a code keeps its number forever.
 
+import { visible } from "./text.mjs";
+
 /** Error code → exit status. The client's codes, then the CLI's own (USAGE, IO, INTERNAL). */
 export const EXIT_CODES = Object.freeze({
   INTERNAL: 1,
@@ -49,7 +51,7 @@ export const EXIT_CODE_MEANINGS = [
   [15, "UNSUPPORTED", "the server or this Node.js lacks a needed feature"],
   [16, "OUTCOME_UNKNOWN", "a change was sent but its outcome is unknown: check before retrying"],
   [17, "TASK_FAILED", "wait: at least one task ended FAILED"],
-  [18, "IO", "a local file or stdin: unreadable, unwritable, --output exists"],
+  [18, "IO", "a local file or stdin: unreadable, unwritable, --out-file exists; a key not delivered"],
   [19, "NO_ACTIVE_ENDPOINT", "an active/passive pair: no node is active (each node's failure listed)"],
   [20, "MULTIPLE_ACTIVE_ENDPOINTS", "an active/passive pair: several nodes claim to be active"],
   [21, "FAILOVER_REQUIRED", "an active/passive pair: the node became passive (307), nothing done"],
@@ -88,7 +90,10 @@ function hint(error, context) {
       : "; the server's TLS certificate is not trusted: pass --ca FILE with the CA certificate that signed it (or --insecure to skip verification, at your own risk)";
   }
   if (error?.code === "UNAUTHORIZED" && context.credentialKind) {
-    return `; credential from ${context.credentialKind}`;
+    const shadowed = context.shadowed?.length
+      ? ` (${context.shadowed.join(" and ")} also set but not used: unset ${context.credentialKind.split("=")[0]} to use ${context.shadowed.length > 1 ? "them" : "it"})`
+      : "";
+    return `; credential from ${context.credentialKind}${shadowed}`;
   }
   return "";
 }
@@ -115,12 +120,12 @@ export function describeError(error, context = {}) {
   return out;
 }
 
-/** `error [CODE] message (request id …)`: one line for a terminal or a log. */
+/** `error [CODE] message (request id …)`: one line for a terminal or a log, server text made visible. */
 export function formatError(described) {
-  let line = `error [${described.code}] ${described.message.replace(/\s*\n\s*/g, " ")}`;
+  let line = `error [${described.code}] ${visible(described.message.replace(/\s*\n\s*/g, " "))}`;
   const extra = [];
-  if (described.step) extra.push(`step ${described.step}`);
-  if (described.requestId) extra.push(`request id ${described.requestId}`);
+  if (described.step) extra.push(`step ${visible(described.step)}`);
+  if (described.requestId) extra.push(`request id ${visible(described.requestId)}`);
   if (extra.length) line += ` (${extra.join(", ")})`;
   return line;
 }

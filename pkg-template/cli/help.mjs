@@ -11,7 +11,12 @@ export const GLOBAL_OPTIONS_HELP = `Global options (every command):
   --timeout DURATION    deadline of each HTTP request (default 30s); 500ms, 30s, 5m or seconds
   --ca FILE             trust the CA certificate(s) in this PEM file (self-signed appliances)
   --insecure            do not verify the server's TLS certificate (prefer --ca)
+  --profile NAME        the profile to use (or CLOUDTOWER_PROFILE; else the current one)
+  --password-stdin      read the password of CLOUDTOWER_USERNAME from the first line of standard
+                        input (a pipe or a file; the rest stays for exec's command)
   --json                JSON output, and errors as one JSON object on stderr
+  --debug               one line per HTTP exchange on stderr: operation, status, duration,
+                        retry, request id (never a header value or a body)
   -h, --help            help of the command`;
 
 export const ENVIRONMENT_HELP = `Environment (credentials are never accepted as command-line options):
@@ -22,7 +27,13 @@ export const ENVIRONMENT_HELP = `Environment (credentials are never accepted as 
   CLOUDTOWER_PASSWORD   CLOUDTOWER_PASSWORD the password is prompted for (no echo) when standard
                         input is a terminal. The CLI logs such a session out when it is done.
   CLOUDTOWER_SOURCE     as --source
-  Precedence: CLOUDTOWER_API_KEY, then CLOUDTOWER_TOKEN, then CLOUDTOWER_USERNAME. \`key create\`,
+  CLOUDTOWER_PROFILE    as --profile
+  CLOUDTOWER_CONFIG_DIR where \`auth login\` keeps profiles (mode 0600); default
+                        $XDG_CONFIG_HOME/cloudtower, else ~/.config/cloudtower
+  CLOUDTOWER_DEBUG=1    as --debug
+  Precedence: CLOUDTOWER_API_KEY, then CLOUDTOWER_TOKEN, then CLOUDTOWER_USERNAME, then the
+  profile's key, which is only sent to the profile's endpoint (a note on stderr names the
+  credential used when others are set too; --password-stdin picks the password). \`key create\`,
   \`key delete\`, \`key rotate\` and \`exec\` need a token or a password login (CloudTower does not
   let an API key manage keys) and ignore CLOUDTOWER_API_KEY.`;
 
@@ -49,6 +60,7 @@ Usage: cloudtower <command> [options]
        npx cloudtower-wasm <command> [options]
 
 Commands:
+  auth login|status|logout|switch  profiles: an endpoint and an API key, never a password
   login                          check the credentials and print who you are
   logout                         end the session of CLOUDTOWER_TOKEN
   key create --name NAME         issue an API key; prints the key alone on stdout
@@ -56,46 +68,49 @@ Commands:
   key list                       list API keys (never their secrets)
   key rotate --stdin --name NAME replace a key: issue NAME, check it, revoke the old one
   call OPERATION [--body JSON]   call any v2 operation of the CloudTower 4.6.0 API
+  ops [TEXT]                     list the API's operations (name, credential, read), filtered
   vms [--where JSON] [--all]     list VMs: a table on a terminal, else JSON
   wait TASK_ID...                wait for tasks, with a progress bar; fails if one FAILED
   exec --temporary-key -- CMD    run CMD with a fresh API key that is revoked when CMD ends
-  help [COMMAND]                 this help, or a command's
+  completion bash|zsh|fish       print a shell completion script (see its --help)
+  version                        print the version of cloudtower-wasm (also -v, --version)
+  help [COMMAND | environment | exit-codes]
 
-Run \`cloudtower <command> --help\` for a command's options and examples.
+Run \`cloudtower <command> --help\` for a command's options and examples,
+\`cloudtower help environment\` for the options and variables every command takes, and
+\`cloudtower help exit-codes\` for the exit statuses.
 
-${GLOBAL_OPTIONS_HELP}
-  --version             print the version of cloudtower-wasm
+Examples:
+  cloudtower auth login --endpoint https://tower.example.com   # prompts; stores an API key
+  cloudtower vms --where '{"status": "RUNNING"}'
+  KEY=$(cloudtower key create --name ci)            # the key alone on stdout
+  cloudtower exec --temporary-key -- ./backup.sh
+  cloudtower auth logout                            # revokes the stored key
+`;
+
+/** \`cloudtower help environment\`: what every command shares. */
+export const ENVIRONMENT_TOPIC = `${GLOBAL_OPTIONS_HELP}
+  -v, --version         print the version of cloudtower-wasm
 
 ${ENVIRONMENT_HELP}
 
 ${SECRETS_HELP}
-
-Examples:
-  export CLOUDTOWER_ENDPOINT=https://tower.example.com CLOUDTOWER_USERNAME=admin
-  cloudtower login                                  # prompts for the password
-  export CLOUDTOWER_TOKEN=$(cloudtower login --print-token)   # prompt once, not per command
-  KEY=$(cloudtower key create --name ci)            # the key alone on stdout
-  CLOUDTOWER_API_KEY=$KEY cloudtower vms --where '{"status": "RUNNING"}'
-  printf '%s\\n' "$KEY" | cloudtower key delete --stdin
-  cloudtower exec --temporary-key --name nightly -- ./backup.sh
-  cloudtower logout                                 # ends the CLOUDTOWER_TOKEN session
-
-${EXIT_CODES_HELP}
 `;
 
+/** \`cloudtower help exit-codes\`. */
+export const EXIT_CODES_TOPIC = `${EXIT_CODES_HELP}
+`;
+
+// A command's help: short, with what every command shares in two topics instead of repeated.
 const section = (usageLine, description, options, examples) =>
   `Usage: ${usageLine}
 
 ${description}
 ${options ? `\nOptions:\n${options}\n` : ""}
-${GLOBAL_OPTIONS_HELP}
-
-${ENVIRONMENT_HELP}
-
 Examples:
 ${examples}
 
-${EXIT_CODES_HELP}
+Shared options and credentials: cloudtower help environment; exit statuses: cloudtower help exit-codes
 `;
 
 export const COMMAND_HELP = {
@@ -126,7 +141,8 @@ An API key is not affected: revoke keys with \`key delete\`.`,
     "cloudtower key create --name NAME [--output FILE [--force]]",
     `Issues an API key with the permissions of the logged-in user and prints the key alone,
 followed by a newline, on stdout: KEY=$(cloudtower key create --name ci) works. CloudTower
-shows a key only once. Needs a token or a password login.`,
+shows a key only once. A key that is not delivered (Ctrl-C before it is printed, a closed
+stdout) is revoked, and the exit status is not 0. Needs a token or a password login.`,
     `  --name NAME           name of the key (required)
   --output FILE         write the key to FILE instead of stdout, created with mode 0600
                         (O_EXCL: an existing FILE is refused)
@@ -161,7 +177,8 @@ UNSUPPORTED (exit 15).`,
   "key rotate": section(
     "cloudtower key rotate --stdin --name NAME [--output FILE [--force]]\n       cloudtower key rotate KEY --name NAME   (accepted, with a warning)",
     `Replaces a key: issues a new key named NAME, checks that it works, then revokes the old key.
-Prints the new key alone on stdout (like key create). If a step fails the old key stays
+Prints the new key alone on stdout (like key create; interrupted or unwritable, the new key
+is revoked, and the old one is already revoked). If a step fails the old key stays
 valid and the error names the step. The old key is read with --stdin (one line; a hidden prompt
 on a terminal); given as the positional KEY it has been exposed on the command line: it is
 revoked by the rotation anyway, with a warning. Needs a token or a password login.`,
@@ -180,7 +197,11 @@ suggestion. \`call login\` is refused: use \`cloudtower login\`, which keeps the
     `  --body JSON           the request body, inline
   --body @FILE          the request body from FILE
   --body -              the request body from standard input
-                        (an inline body holding a password/token/secret field is refused)`,
+                        (an inline body holding a secret field of the API is refused)
+  --all                 a listing operation, page by page: each item printed as it arrives
+  --page-size N         items per request with --all
+  -o ndjson|yaml|json   the output format (default json; table with --fields)
+  --fields A,B.C        keep these fields of each item`,
     `  cloudtower call get-version
   cloudtower call get-clusters --body '{"where": {"name_contains": "prod"}}'
   cloudtower call start-vm --body '{"where": {"name": "web-1"}}' | cloudtower wait -
@@ -194,11 +215,13 @@ match. --all pages through every VM, with a progress bar on stderr when stderr i
     `  --where JSON          a VmWhereInput filter, e.g. '{"status": "RUNNING"}' (also @FILE or -)
   --order-by ORDER      one VmOrderByInput value, e.g. name_ASC, memory_DESC
   --limit N             at most N VMs (default 100)
-  --all                 every matching VM, page by page
-  --page-size N         VMs per request with --all (default: the package's)`,
+  --all                 every matching VM, page by page, each printed as it arrives
+  --page-size N         VMs per request with --all (default: the package's)
+  -o table|json|ndjson|yaml  the output format (default: table on a terminal, else json)
+  --fields A,B.C        these fields only (columns of the table), e.g. name,status,cluster.name`,
     `  cloudtower vms
   cloudtower vms --where '{"name_contains": "db"}' --order-by name_ASC
-  cloudtower vms --all --json > vms.json`,
+  cloudtower vms --all -o ndjson --fields id,name,status > vms.ndjson`,
   ),
   wait: section(
     "cloudtower wait TASK_ID... | cloudtower wait -",
@@ -219,13 +242,88 @@ environment (CLOUDTOWER_TOKEN, CLOUDTOWER_USERNAME and CLOUDTOWER_PASSWORD are r
 and revokes the key when COMMAND ends: on success, on failure, and on Ctrl-C or SIGTERM,
 which are forwarded to COMMAND; the CLI waits for it, revokes, then exits. Exits with
 COMMAND's status (128+N if a signal N killed it). If revoking fails, the error is printed and the
-exit status is the error's. Needs a token or a password login.`,
+exit status is the error's. Needs a token or a password login: give the password with
+--password-stdin or at the prompt, because COMMAND can read this process's initial environment
+(/proc/PID/environ): with CLOUDTOWER_PASSWORD or CLOUDTOWER_TOKEN set, a warning says so.`,
     `  --temporary-key       required: the mode of exec (a key for the command's lifetime)
   --name NAME           name of the key (default cloudtower-exec-HOST-PID)`,
-    `  cloudtower exec --temporary-key -- terraform apply
+    `  pass show tower/admin | cloudtower exec --temporary-key --password-stdin -- terraform apply
+  cloudtower exec --temporary-key -- terraform apply      # prompts for the password
   cloudtower exec --temporary-key --name nightly -- sh -c 'cloudtower vms --all --json > vms.json'`,
   ),
 };
+COMMAND_HELP.completion = section(
+  "cloudtower completion bash|zsh|fish",
+  `Prints a completion script: commands, options and their values, the 554 operation names after
+\`call\`, and profile names (asked of cloudtower as you type).`,
+  "",
+  `  cloudtower completion bash > ~/.local/share/bash-completion/completions/cloudtower
+  cloudtower completion zsh > "\${fpath[1]}/_cloudtower"
+  cloudtower completion fish > ~/.config/fish/completions/cloudtower.fish`,
+);
+COMMAND_HELP.ops = section(
+  "cloudtower ops [TEXT]",
+  `Lists the 554 operations of the CloudTower 4.6.0 API that \`call\` can run: name, HTTP method,
+whether it needs a credential and whether it is a read. TEXT filters by name, or by meaning when
+no name holds it (\`ops stop vm\` lists shutdown-vm and poweroff-vm). An unknown operation given
+to \`call\` gets the same suggestions.`,
+  "",
+  `  cloudtower ops snapshot
+  cloudtower ops "stop vm"
+  cloudtower ops -o json | jq -r '.[] | select(.read) | .name'`,
+);
+COMMAND_HELP["auth login"] = section(
+  "cloudtower auth login [--profile NAME] [--endpoint URL] [--source SOURCE] [--with-key]",
+  `Logs in with a user name and password (CLOUDTOWER_USERNAME or asked; CLOUDTOWER_PASSWORD,
+--password-stdin or a hidden prompt), issues an API key named cli-HOST-PROFILE, stores the
+endpoint and the key in the config file (mode 0600; see \`help environment\`), and logs the
+session out: no password or token is ever stored. Logging in again replaces the profile's key
+and revokes the old one. --with-key stores an existing key read from standard input instead (2FA
+users, who cannot log in with a password). The profile is "default" unless --profile or
+CLOUDTOWER_PROFILE names one; the first profile becomes the current one.`,
+  `  --profile NAME        the profile to create or replace
+  --with-key            store the API key read from standard input (a hidden prompt on a terminal)`,
+  `  cloudtower auth login --endpoint https://tower.example.com
+  pass show tower/admin | CLOUDTOWER_USERNAME=admin cloudtower auth login --password-stdin --profile prod
+  cloudtower auth login --with-key --profile lab < lab.key`,
+);
+COMMAND_HELP["auth status"] = section(
+  "cloudtower auth status [--profile NAME]",
+  `Shows the profile in use (and what selected it), its endpoint, user, key name and id (never
+the key), the credential that would be used (the environment's come first) and whether it still
+works: exit 0 if it does, else the error's status (8 for a revoked key).`,
+  "",
+  `  cloudtower auth status
+  cloudtower auth status --profile prod --json`,
+);
+COMMAND_HELP["auth logout"] = section(
+  "cloudtower auth logout [--profile NAME] [--forget]",
+  `Revokes the profile's key on the server, then removes the profile. Revoking needs a login
+session (an API key cannot revoke keys): the password is read as for auth login, the session is
+logged out again. If revoking fails, the profile stays and the exit status says why.
+--forget removes the profile without revoking its key, with a warning that the key is still
+valid (the only way for a --with-key profile of a 2FA user).`,
+  `  --profile NAME        the profile to log out of
+  --forget              remove without revoking (the key stays valid)`,
+  `  cloudtower auth logout
+  cloudtower auth logout --profile lab --forget`,
+);
+COMMAND_HELP["auth switch"] = section(
+  "cloudtower auth switch NAME",
+  `Makes NAME the current profile. --profile NAME or CLOUDTOWER_PROFILE=NAME pick a profile for
+one command instead.`,
+  "",
+  `  cloudtower auth switch prod`,
+);
+COMMAND_HELP.auth = `Usage: cloudtower auth <login|status|logout|switch> [options]
+
+  auth login [--profile NAME] [--with-key]   store an endpoint and a new API key (never a password)
+  auth status [--profile NAME]               the profile in use and whether its key works
+  auth logout [--profile NAME] [--forget]    revoke the profile's key and remove the profile
+  auth switch NAME                           make NAME the current profile
+
+Run \`cloudtower auth <subcommand> --help\` for details.
+`;
 COMMAND_HELP.key = `Usage: cloudtower key <create|delete|list|rotate> [options]
 
   key create --name NAME [--output FILE]     issue an API key (printed alone on stdout)
@@ -234,6 +332,10 @@ COMMAND_HELP.key = `Usage: cloudtower key <create|delete|list|rotate> [options]
   key rotate --stdin --name NAME             replace a key
 
 Run \`cloudtower key <subcommand> --help\` for details.
-
-${EXIT_CODES_HELP}
 `;
+COMMAND_HELP.version = `Usage: cloudtower version | cloudtower -v | cloudtower --version
+
+Prints the version of cloudtower-wasm.
+`;
+COMMAND_HELP.environment = ENVIRONMENT_TOPIC;
+COMMAND_HELP["exit-codes"] = EXIT_CODES_TOPIC;

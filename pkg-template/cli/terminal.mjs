@@ -1,51 +1,37 @@
 // Terminal helpers of the cloudtower CLI: hidden prompts, standard input, progress bars, tables.
 
 import { CliError, io } from "./errors.mjs";
+import { visible, truncate, columnsOf } from "./text.mjs";
 
 /**
- * Reads one line from the terminal on stdin without echoing it: raw mode, read until Enter,
- * restore. Backspace and Ctrl-U edit; Ctrl-C is an interruption (exit 130); Ctrl-D on an empty
- * line is end of input. The prompt goes to stderr, so stdout stays clean for pipes.
+ * Reads a secret from the terminal on stdin without echoing it, with the maintained
+ * @inquirer/password prompt (loaded only when a prompt is needed). The prompt goes to stderr, so
+ * stdout stays clean for pipes; Ctrl-C (or closing the terminal) is an interruption (exit 130).
  */
-export function promptHidden(prompt, { stdin = process.stdin, stderr = process.stderr } = {}) {
-  if (!stdin.isTTY || typeof stdin.setRawMode !== "function") {
-    return Promise.reject(new CliError("USAGE", "cannot prompt: standard input is not a terminal"));
+export async function promptHidden(prompt, { stdin = process.stdin, stderr = process.stderr } = {}) {
+  if (!stdin.isTTY || typeof stdin.setRawMode !== "function") throw new CliError("USAGE", "cannot prompt: standard input is not a terminal");
+  const { default: password } = await import("@inquirer/password");
+  const plain = (text) => text;
+  try {
+    return await password(
+      { message: visible(prompt.trimEnd()), mask: false, theme: { prefix: "", style: { message: plain, answer: plain, help: () => "" } } },
+      { input: stdin, output: stderr },
+    );
+  } catch (error) {
+    if (error?.name === "ExitPromptError") throw new CliError("INTERRUPTED", "interrupted at the prompt", { exitCode: 130 });
+    throw error;
   }
-  return new Promise((resolve, reject) => {
-    let value = "";
-    const wasRaw = stdin.isRaw;
-    const finish = (outcome) => {
-      stdin.off("data", onData);
-      stdin.setRawMode(wasRaw);
-      stdin.pause();
-      stderr.write("\n");
-      outcome();
-    };
-    const onData = (chunk) => {
-      const text = String(chunk);
-      if (text.startsWith("\u001b")) return; // an escape sequence (arrow keys, ...): ignored
-      for (const ch of text) {
-        if (ch === "\r" || ch === "\n") return finish(() => resolve(value));
-        if (ch === "\u0003") {
-          value = "";
-          return finish(() => reject(new CliError("INTERRUPTED", "interrupted", { exitCode: 130 })));
-        }
-        if (ch === "\u0004") {
-          if (value === "") return finish(() => reject(io("no input: end of input at the prompt")));
-          continue;
-        }
-        if (ch === "\u007f" || ch === "\b") value = Array.from(value).slice(0, -1).join("");
-        else if (ch === "\u0015") value = "";
-        else if (ch >= " ") value += ch;
-      }
-    };
-    // Raw mode (no echo) first, then the prompt: whatever is typed after the prompt is hidden.
-    stdin.setEncoding("utf8");
-    stdin.setRawMode(true);
-    stderr.write(prompt);
-    stdin.on("data", onData);
-    stdin.resume();
-  });
+}
+
+/**
+ * Bytes of a file or of standard input as text: UTF-8, or UTF-16 when a byte-order mark says so
+ * (PowerShell's `>` writes UTF-16LE, Notepad may write a UTF-8 BOM); the BOM is dropped.
+ */
+export function decodeText(bytes) {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString("utf16le");
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return Buffer.from(bytes.subarray(2, bytes.length - (bytes.length % 2))).swap16().toString("utf16le");
+  const text = bytes.toString("utf8");
+  return text.startsWith("\ufeff") ? text.slice(1) : text;
 }
 
 /** All of standard input as text (for `--stdin`, `--body -`). */
@@ -56,7 +42,7 @@ export async function readStdin(stdin = process.stdin) {
   } catch (error) {
     throw io(`cannot read standard input: ${error.message}`);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return decodeText(Buffer.concat(chunks));
 }
 
 /**
@@ -109,14 +95,18 @@ export class ProgressBar {
   }
 }
 
-/** Renders rows as an aligned text table; long cells are shortened with "…". */
+/**
+ * Renders rows as an aligned text table: cells made visible, cut to `maxCell` display columns
+ * with "…", padded by display columns (a CJK character takes two).
+ */
 export function table(columns, rows, { maxCell = 48 } = {}) {
-  const cell = (value) => {
-    const text = value === null || value === undefined || value === "" ? "-" : String(value);
-    return text.length > maxCell ? `${text.slice(0, maxCell - 1)}…` : text;
-  };
+  const cell = (value) => truncate(visible(value === null || value === undefined || value === "" ? "-" : value), maxCell);
   const cells = rows.map((row) => columns.map((c) => cell(c.get(row))));
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i].length)));
-  const line = (values) => values.map((v, i) => (columns[i].right ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join("  ").trimEnd();
+  const widths = columns.map((c, i) => Math.max(columnsOf(c.header), ...cells.map((r) => columnsOf(r[i]))));
+  const pad = (v, i) => {
+    const fill = " ".repeat(widths[i] - columnsOf(v));
+    return columns[i].right ? fill + v : v + fill;
+  };
+  const line = (values) => values.map(pad).join("  ").trimEnd();
   return [line(columns.map((c) => c.header)), ...cells.map(line)].join("\n") + "\n";
 }

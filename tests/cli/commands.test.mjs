@@ -41,30 +41,48 @@ test("the bin is declared in package.json, has a node shebang, and --help / --ve
   assert.ok(statSync(BIN).mode & 0o100, "the bin is executable");
   const pkg = JSON.parse(readFileSync(`${PKG}package.json`, "utf8"));
   assert.deepEqual(Object.keys(pkg.bin), ["cloudtower"]);
-  assert.match(pkg.dependencies.undici, /^6\.\d+\.\d+$/, "undici pinned to a Node 18 compatible 6.x");
+  assert.equal(pkg.dependencies.undici, undefined, "undici is not installed into every consumer");
+  assert.equal(pkg.peerDependenciesMeta.undici.optional, true, "undici is an optional peer, for --ca / --insecure");
 
   const help = await run(["--help"]);
   assert.equal(help.code, 0);
-  for (const word of ["login", "logout", "key create", "key delete", "key list", "key rotate", "call", "vms", "wait", "exec",
-    "CLOUDTOWER_API_KEY", "CLOUDTOWER_TOKEN", "CLOUDTOWER_USERNAME", "CLOUDTOWER_PASSWORD", "--insecure", "--ca", "Exit status", "TASK_FAILED"]) {
+  for (const word of ["auth login", "login", "logout", "key create", "key delete", "key list", "key rotate", "call", "vms", "wait", "exec",
+    "version", "help environment", "help exit-codes"]) {
     assert.ok(help.stdout.includes(word), `main help mentions ${word}`);
   }
-  const version = await run(["--version"]);
-  assert.equal(version.stdout, `${VERSION}\n`);
+  assert.ok(help.stdout.split("\n").length < 45, "the main help is short");
+  const [environment, exitCodes] = await Promise.all([run(["help", "environment"]), run(["help", "exit-codes"])]);
+  for (const word of ["CLOUDTOWER_API_KEY", "CLOUDTOWER_TOKEN", "CLOUDTOWER_USERNAME", "CLOUDTOWER_PASSWORD", "CLOUDTOWER_PROFILE", "--insecure", "--ca",
+    "--endpoint", "--password-stdin", "process list"]) {
+    assert.ok(environment.stdout.includes(word), `help environment mentions ${word}`);
+  }
+  assert.match(exitCodes.stdout, /^Exit status:\n/);
+  assert.match(exitCodes.stdout, /17 +TASK_FAILED/);
+  for (const args of [["--version"], ["-v"], ["version"]]) {
+    const version = await run(args);
+    assert.equal(version.code, 0);
+    assert.equal(version.stdout, `${VERSION}\n`);
+  }
   const none = await run([]);
-  assert.equal(none.code, 2);
-  assert.match(none.stderr, /Usage: cloudtower/);
+  assert.equal(none.code, 0, "no arguments: the short help, success");
+  assert.equal(none.stdout, help.stdout);
+  assert.equal(none.stderr, "");
 });
 
-test("every command's help has usage, options, environment, examples and exit statuses", async () => {
-  const commands = [["login"], ["logout"], ["key", "create"], ["key", "delete"], ["key", "list"], ["key", "rotate"], ["call"], ["vms"], ["wait"], ["exec"]];
+test("every command's help is short: usage, options, examples, and where the shared parts are", async () => {
+  const commands = [["login"], ["logout"], ["key", "create"], ["key", "delete"], ["key", "list"], ["key", "rotate"], ["call"], ["vms"], ["wait"], ["exec"],
+    ["auth", "login"], ["auth", "status"], ["auth", "logout"], ["auth", "switch"], ["version"]];
   const results = await Promise.all(commands.map((c) => run([...c, "--help"])));
   results.forEach((r, i) => {
     const name = commands[i].join(" ");
     assert.equal(r.code, 0, name);
-    for (const part of ["Usage: cloudtower", "Environment", "Examples:", "Exit status:", "--endpoint", "USAGE", "17"]) {
+    assert.match(r.stdout, /^Usage: cloudtower/, name);
+    if (name === "version") return;
+    for (const part of ["Examples:", "cloudtower help environment", "cloudtower help exit-codes"]) {
       assert.ok(r.stdout.includes(part), `${name} --help has ${part}`);
     }
+    assert.ok(!r.stdout.includes("CLOUDTOWER_SOURCE ") && !r.stdout.includes("TASK_FAILED  "), `${name} --help does not repeat the shared parts`);
+    assert.ok(r.stdout.split("\n").length < 40, `${name} --help is short`);
   });
   assert.equal((await run(["help", "key", "rotate"])).stdout, results[5].stdout);
   const unknown = await run(["frobnicate"], { env: ENV });
@@ -134,18 +152,19 @@ test("key create prints exactly the key and a newline; the key works; key list s
   assert.match(noName.stderr, /needs --name NAME/);
 });
 
-test("key create --output writes a 0600 file atomically, refuses to overwrite, and --force replaces", async () => {
+test("key create --out-file writes a 0600 file atomically, refuses to overwrite, and --force replaces; --output FILE still works, deprecated", async () => {
   const file = join(dir, "ci.key");
   const r = await run(["key", "create", "--name", "file-key", "--output", file], { env: ENV });
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, "", "nothing on stdout with --output");
+  assert.equal(r.stdout, "", "nothing on stdout with a key file");
+  assert.match(r.stderr, /^warning: --output FILE is deprecated for the key file: use --out-file FILE/);
   assert.match(r.stderr, /written to .*ci\.key \(mode 0600\)/);
   assert.equal(statSync(file).mode & 0o777, 0o600);
   const key = assertSecretLine(readFileSync(file, "utf8"));
   assert.ok(sim.state.hasApiKey(key));
 
   const keysBefore = sim.state.apiKeys().length;
-  const again = await run(["key", "create", "--name", "file-key-2", "--output", file], { env: ENV });
+  const again = await run(["key", "create", "--name", "file-key-2", "--out-file", file], { env: ENV });
   assert.equal(again.code, 18);
   assert.match(again.stderr, /^error \[IO\] .*ci\.key exists: refusing to overwrite it \(--force replaces it\)/);
   assert.equal(sim.state.apiKeys().length, keysBefore, "no key is issued when the file is refused");
@@ -153,7 +172,7 @@ test("key create --output writes a 0600 file atomically, refuses to overwrite, a
 
   const loose = join(dir, "loose.key");
   writeFileSync(loose, "old\n", { mode: 0o644 });
-  const forced = await run(["key", "create", "--name", "file-key-3", "--output", loose, "--force"], { env: ENV });
+  const forced = await run(["key", "create", "--name", "file-key-3", "--out-file", loose, "--force"], { env: ENV });
   assert.equal(forced.code, 0, forced.stderr);
   assert.equal(statSync(loose).mode & 0o777, 0o600, "the replaced file is 0600, not the old file's 0644");
   assert.ok(sim.state.hasApiKey(assertSecretLine(readFileSync(loose, "utf8"))));
@@ -256,10 +275,10 @@ test("call: any v2 operation with --body inline, @file or -, JSON on stdout", as
   assert.equal(missing.code, 18);
   const noCredentials = await run(["call", "get-vms"], { env: { CLOUDTOWER_ENDPOINT: sim.url } });
   assert.equal(noCredentials.code, 2);
-  assert.match(noCredentials.stderr, /no credentials: set CLOUDTOWER_API_KEY/);
+  assert.match(noCredentials.stderr, /no credentials: log in with `cloudtower auth login`, or set CLOUDTOWER_API_KEY/);
   const noEndpoint = await run(["call", "get-vms"], { env: { CLOUDTOWER_API_KEY: "k" } });
   assert.equal(noEndpoint.code, 2);
-  assert.match(noEndpoint.stderr, /no endpoint: pass --endpoint URL or set CLOUDTOWER_ENDPOINT/);
+  assert.match(noEndpoint.stderr, /no endpoint: pass --endpoint URL, set CLOUDTOWER_ENDPOINT, or log in with `cloudtower auth login`/);
   const viaFlag = await run(["call", "get-version", "--endpoint", sim.url]);
   assert.equal(viaFlag.code, 0);
 });
@@ -367,7 +386,7 @@ test("exit status per error code, each printed as one `error [CODE] ...` line", 
 
 test("the exit status table covers every client error code, one distinct status each, in help and README", async () => {
   const { EXIT_CODES } = await import(new URL("../../pkg/cli/errors.mjs", import.meta.url));
-  const dts = readFileSync(`${PKG}index.d.ts`, "utf8");
+  const dts = readFileSync(`${PKG}index.d.cts`, "utf8");
   const union = /export type CloudTowerErrorCode =([^;]+);/.exec(dts)[1];
   const codes = [...union.matchAll(/"([A-Z_]+)"/g)].map((m) => m[1]);
   assert.ok(codes.length >= 15);
@@ -379,7 +398,7 @@ test("the exit status table covers every client error code, one distinct status 
   for (const [status, code] of EXIT_CODE_MEANINGS) {
     assert.ok(readme.includes(`| ${status} | ${code ? `\`${code}\`` : ""} |`), `README section lists ${status} ${code}`);
   }
-  const help = await run(["--help"]);
+  const help = await run(["help", "exit-codes"]);
   for (const [code, status] of Object.entries(EXIT_CODES)) {
     if (code === "INTERRUPTED") continue;
     assert.match(help.stdout, new RegExp(`\\n  ${status}\\s+${code}\\s`), `help lists ${status} ${code}`);

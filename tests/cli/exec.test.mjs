@@ -106,7 +106,7 @@ test("exec: a command that cannot start exits 127, and no key is left behind", a
   const before = sim.state.apiKeys().length;
   const r = await run(["exec", "--temporary-key", "--", join(dir, "no-such-command")], { env: ENV });
   assert.equal(r.code, 127);
-  assert.match(r.stderr, /^error \[COMMAND_NOT_FOUND\] .*the temporary key was revoked/);
+  assert.match(r.stderr, /^error \[COMMAND_NOT_FOUND\] .*the temporary key was revoked/m);
   assert.equal(sim.state.apiKeys().length, before);
 });
 

@@ -3,7 +3,9 @@
 // CLI printed for secrets it must not print.
 
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 
@@ -17,11 +19,15 @@ export const VERSION = manifest.version;
 /** Every run's output, for the secret scan. */
 const transcripts = [];
 
-/** A base environment without any CLOUDTOWER_* variable of the developer's shell. */
+// An empty config home, so that no profile of the developer's own is ever used by a test.
+const CONFIG_HOME = mkdtempSync(join(tmpdir(), "cloudtower-config-home-"));
+process.on("exit", () => rmSync(CONFIG_HOME, { recursive: true, force: true }));
+
+/** A base environment without any CLOUDTOWER_* variable of the developer's shell, nor its config. */
 export function cleanEnv(extra = {}) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("CLOUDTOWER_")) env[k] = v;
-  return { ...env, ...extra };
+  return { ...env, XDG_CONFIG_HOME: CONFIG_HOME, ...extra };
 }
 
 /**
@@ -142,4 +148,66 @@ export async function eventually(predicate, { timeoutMs = 10_000, intervalMs = 2
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await sleep(intervalMs);
   }
+}
+
+/**
+ * An HTTP front of the simulator that lets a test shape what the CLI sees, without touching the
+ * simulator: `edit(path, body, headers)` may rewrite a JSON answer, `hold(path, body)` may return
+ * a promise the request waits for before it is forwarded, and `aliases` gives issued API keys
+ * chosen shapes (a key starting with "-" or "--"): the CLI sees the alias, the simulator the real
+ * key, both ways, in bodies and in Authorization.
+ */
+export async function startFront(target, { edit, hold } = {}) {
+  const { createServer, request } = await import("node:http");
+  const aliases = []; // shapes still to hand out
+  const toReal = new Map();
+  const toAlias = new Map();
+  const swap = (text, map) => {
+    let out = text;
+    for (const [from, to] of map) out = out.split(from).join(to);
+    return out;
+  };
+  const upstream = new URL(target);
+  const server = createServer(async (req, res) => {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const body = swap(Buffer.concat(chunks).toString("utf8"), toReal);
+    await hold?.(req.url, body);
+    const headers = { ...req.headers, host: upstream.host };
+    if (headers.authorization) headers.authorization = swap(headers.authorization, toReal);
+    headers["content-length"] = Buffer.byteLength(body);
+    const forward = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers }, async (answer) => {
+      const parts = [];
+      for await (const chunk of answer) parts.push(chunk);
+      let text = Buffer.concat(parts).toString("utf8");
+      for (const real of text.match(/"key":"[A-Za-z0-9_-]{43}"/g) ?? []) {
+        const secret = real.slice(7, -1);
+        if (!toAlias.has(secret) && aliases.length) {
+          const alias = aliases.shift();
+          toAlias.set(secret, alias);
+          toReal.set(alias, secret);
+        }
+      }
+      text = swap(text, toAlias);
+      if (edit) text = edit(req.url, text) ?? text;
+      const out = { ...answer.headers, "content-length": Buffer.byteLength(text) };
+      delete out["transfer-encoding"];
+      res.writeHead(answer.statusCode, out);
+      res.end(text);
+    });
+    forward.on("error", () => res.destroy());
+    forward.end(body);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    /** The next issued keys are seen by the CLI as these (each 43 base64url characters). */
+    alias: (...shapes) => aliases.push(...shapes),
+    /** The simulator's key behind an alias. */
+    real: (alias) => toReal.get(alias),
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(resolve);
+    }),
+  };
 }

@@ -15,6 +15,7 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const ROWS = [
   "get-vms-1", "get-vms-1k", "get-vms-10k", "concurrent", "paginate-time", "paginate-pages", "paginate-memory",
+  "cli-stream-time", "cli-stream-rss",
   "wasm-memory", "cold-load", "size-wasm-raw", "size-wasm-gzip", "size-glue-gzip", "browser",
 ];
 
