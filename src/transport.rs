@@ -415,6 +415,26 @@ impl Drop for Deadline {
     }
 }
 
+/// `promise`, or `TIMEOUT` after `timeout_ms`, or `ABORTED` as soon as the caller's signal fires.
+pub async fn within(
+    promise: Promise,
+    timeout_ms: u32,
+    signal: Option<&AbortSignal>,
+    what: &str,
+) -> Result<JsValue, Error> {
+    let deadline = Deadline::start(timeout_ms, signal)?;
+    deadline.settled(promise).await.map_err(|_| {
+        if deadline.timed_out.get() {
+            Error::new(
+                ErrorCode::Timeout,
+                format!("{what}: not done within {timeout_ms} ms"),
+            )
+        } else {
+            aborted()
+        }
+    })
+}
+
 /// Waits `ms`, or fails with `ABORTED` as soon as the caller's signal fires.
 pub async fn sleep(ms: u32, signal: Option<&AbortSignal>) -> Result<(), Error> {
     if signal.is_some_and(AbortSignal::aborted) {

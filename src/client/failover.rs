@@ -9,11 +9,12 @@ use js_sys::Promise;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
+use super::Call;
 use crate::core::endpoint::Endpoint;
 use crate::core::error::{Error, ErrorCode};
 use crate::core::failover::{self, Probe, Strategy};
 use crate::core::request::Language;
-use crate::transport::Transport;
+use crate::transport::{self, Transport};
 
 pub struct Pair {
     endpoints: Vec<Endpoint>,
@@ -78,7 +79,8 @@ impl Pair {
 
     /// The node for the next request: the cached one (except with `probe-always`), else the
     /// outcome of a discovery, joining the one under way if there is one.
-    pub async fn node(self: &Rc<Self>, language: Language) -> Result<Node, Error> {
+    pub async fn node(self: &Rc<Self>, call: &Call) -> Result<Node, Error> {
+        let language = call.language;
         let discovery = {
             let mut state = self.state.borrow_mut();
             match (state.active, &state.under_way) {
@@ -91,8 +93,15 @@ impl Pair {
                 }
             }
         };
-        // `done` only ever resolves.
-        let _ = JsFuture::from(discovery.done).await;
+        // `done` only ever resolves; this caller stops waiting at its own deadline or abort
+        // (the discovery goes on for the others).
+        transport::within(
+            discovery.done,
+            call.timeout_ms,
+            call.signal.as_ref(),
+            "finding the active node",
+        )
+        .await?;
         let outcome = discovery.outcome.borrow().clone();
         outcome.unwrap_or_else(|| {
             Err(Error::new(

@@ -171,7 +171,15 @@ impl Client {
     /// Revokes `key` and makes sure it is gone: a server that answers "no such key" for a key
     /// that still works (one of another user, say) is an error, not a revoke.
     async fn revoke_confirmed(&self, key: &Secret, call: &Call) -> Result<(), Error> {
-        let result = self.revoke_key(key, call).await?;
+        let result = match self.revoke_key(key, call).await {
+            // With `failover: "manual"` a 307 ends a call so that the caller decides; a revoke
+            // that cleans up a key is better made on the new active node (the 307 proves it was
+            // not performed) than left undone.
+            Err(error) if error.code == ErrorCode::FailoverRequired => {
+                self.revoke_key(key, call).await?
+            }
+            other => other?,
+        };
         if !result.already_revoked {
             return Ok(());
         }

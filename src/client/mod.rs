@@ -316,7 +316,7 @@ impl Client {
         request: &HttpRequest,
         call: &Call,
     ) -> Result<(failover::Node, HttpRequest), Error> {
-        let node = pair.node(call.language).await?;
+        let node = pair.node(call).await?;
         let url = pairs::rebase(
             &request.url,
             &self.settings.endpoint,

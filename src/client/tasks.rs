@@ -47,8 +47,14 @@ impl Client {
         let mut waiter = Waiter::new(ids);
         let deadline = js_sys::Date::now() + f64::from(timeout_ms);
         loop {
+            // No round outlives the wait itself (finding an HA pair's active node included).
+            let remaining = (deadline - js_sys::Date::now()).max(1.0) as u32;
+            let round_call = Call {
+                timeout_ms: call.timeout_ms.min(remaining),
+                ..call.clone()
+            };
             let body = Some(tasks::poll_body(waiter.ids()));
-            let (exchange, answer) = self.v2_envelope(&get_tasks, body, call).await?;
+            let (exchange, answer) = self.v2_envelope(&get_tasks, body, &round_call).await?;
             let round = waiter
                 .assess(answer.json())
                 .map_err(|e| with_exchange(e, &exchange))?;

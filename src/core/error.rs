@@ -1,6 +1,6 @@
 //! The one error type of the client, and what the server's error bodies look like.
 
-use super::json::{object, Json};
+use super::json::{object, quoted, Json};
 use super::secret::Secret;
 
 /// Stable error codes: the `code` property of every `CloudTowerError` in JS. The single source
@@ -289,11 +289,23 @@ impl Error {
     /// server sent (error body, GraphQL errors, partial data, failed tasks). octokit does the
     /// same in its error constructor, so a thrown error can be logged whole.
     pub fn redact(mut self, secrets: &[&Secret]) -> Self {
-        let secrets: Vec<&str> = secrets
+        // Each secret as written, and as a server echoing a request would write it: inside a
+        // JSON string (`"` and `\` escaped) and percent-encoded.
+        let forms: Vec<String> = secrets
             .iter()
             .map(|secret| secret.expose())
             .filter(|secret| !secret.is_empty())
+            .flat_map(|secret| {
+                let json = quoted(secret);
+                [
+                    secret.to_owned(),
+                    json[1..json.len() - 1].to_owned(),
+                    percent_encoded(secret),
+                ]
+            })
             .collect();
+        let mut secrets: Vec<&str> = forms.iter().map(String::as_str).collect();
+        secrets.dedup();
         if secrets.is_empty() {
             return self;
         }
@@ -335,6 +347,34 @@ impl Error {
 }
 
 const REDACTED: &str = "[REDACTED]";
+
+/// `text` as `encodeURIComponent` writes it.
+fn percent_encoded(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'!'
+            | b'~'
+            | b'*'
+            | b'\''
+            | b'('
+            | b')' => out.push(byte as char),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789ABCDEF";
+                out.push('%');
+                out.push(HEX[usize::from(byte >> 4)] as char);
+                out.push(HEX[usize::from(byte & 15)] as char);
+            }
+        }
+    }
+    out
+}
 
 /// The shortest beginning of a secret, seen right before a cut, that is replaced.
 const MIN_CUT_PREFIX: usize = 4;
@@ -457,6 +497,17 @@ mod tests {
         let printed = format!("{error:?}");
         assert!(!printed.contains("key-canary-123"), "{printed}");
         assert_eq!(error.message, "bad key [REDACTED]");
+    }
+
+    #[test]
+    fn a_secret_echoed_json_escaped_or_percent_encoded_is_redacted() {
+        let secret = Secret::new("Canary\"Pass\\word 2026");
+        let text = r#"malformed request: {"password":"Canary\"Pass\\word 2026"} or ?p=Canary%22Pass%5Cword%202026"#;
+        let error = Error::new(ErrorCode::Http, text).redact(&[&secret]);
+        assert_eq!(
+            error.message,
+            r#"malformed request: {"password":"[REDACTED]"} or ?p=[REDACTED]"#
+        );
     }
 
     #[test]

@@ -248,3 +248,31 @@ test("options: endpoints are validated like endpoint, and the pair options need 
   assert.match(refused({ endpoint: "https://a.example", failover: "manual" }), /apply to endpoints/);
   assert.match(refused({}), /^options\.endpoint: is required/);
 });
+
+test("a caller's abort and deadline end its wait for a discovery (a node that never answers its probe)", async (t) => {
+  const silent = http.createServer(() => {}); // accepts, never answers
+  await new Promise((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  t.after(() => silent.close() && silent.closeAllConnections());
+  const sim = await pair(t);
+  sim.ha.set({ active: 1 });
+  const endpoints = [`http://127.0.0.1:${silent.address().port}`, sim.urls[0]]; // a silent node and a passive one
+  const client = new CloudTowerClient({ endpoints, probeTimeoutMs: 60_000, token: "t".repeat(32) });
+  const controller = new AbortController();
+  const aborted = client.call("get-vms", {}, { signal: controller.signal });
+  controller.abort();
+  assert.equal((await rejectionOf(aborted)).code, "ABORTED");
+  assert.equal((await rejectionOf(client.call("get-vms", {}, { timeoutMs: 50 }))).code, "TIMEOUT");
+  const waited = await rejectionOf(client.waitForTasks("t1", { timeoutMs: 50, intervalMs: 10 }));
+  assert.equal(waited.code, "TIMEOUT");
+});
+
+test("manual failover: a temporary key is still revoked when the pair fails over inside the callback", async (t) => {
+  const sim = await pair(t);
+  const client = await loggedInPair(sim, { failover: "manual" });
+  const result = await client.withTemporaryApiKey({ name: "manual-temp" }, async () => {
+    sim.ha.failover();
+    return "done";
+  });
+  assert.equal(result, "done");
+  assert.ok(!sim.state.apiKeys().some((key) => key.name === "manual-temp"), "revoked on the new active node");
+});
