@@ -6,7 +6,7 @@
 import { hostname } from "node:os";
 import { createInterface } from "node:readline/promises";
 import { CliError, usage } from "./errors.mjs";
-import { connect, withConnection } from "./connect.mjs";
+import { connect, endpointOf, withConnection } from "./connect.mjs";
 import { readSecrets } from "./terminal.mjs";
 import { visible } from "./text.mjs";
 import { outputFormat, writeValue } from "./output.mjs";
@@ -47,7 +47,7 @@ async function authLogin(ctx) {
     if (keys.length !== 1) throw usage(`\`auth login --with-key\` reads one key, got ${keys.length} lines`);
     stored = await withConnection(ctx, { endpoint, useProfile: false, credential: { kind: "apiKey", secret: keys[0], label: "the key on standard input" } }, async (client) => {
       const user = await client.currentUser();
-      const entry = { endpoint: client.endpoint, key: keys[0], keyId: null, keyName: null, username: user.username, withKey: true };
+      const entry = { endpoint: endpointOf(client, endpoint), key: keys[0], keyId: null, keyName: null, username: user.username, withKey: true };
       const replaced = await store(ctx, name, entry);
       return { entry, user, replaced };
     });
@@ -60,7 +60,7 @@ async function authLogin(ctx) {
       let replaced;
       await issueAndDeliver(ctx, client, () => client.createApiKey({ name: keyName }), {
         deliver: async (key) => {
-          entry = { endpoint: client.endpoint, key: key.key, keyId: key.id, keyName: key.name, username: user.username };
+          entry = { endpoint: endpointOf(client, endpoint), key: key.key, keyId: key.id, keyName: key.name, username: user.username };
           replaced = await store(ctx, name, entry);
         },
       });

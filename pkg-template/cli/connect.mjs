@@ -48,13 +48,20 @@ export function resolveCredential(environment, need, command, { passwordStdin = 
   return credential;
 }
 
+/** Whether two endpoints (or comma-separated pairs) name the same nodes, in the same order. */
 const sameEndpoint = (a, b) => {
+  const nodes = (list) => list.split(",").map((node) => new URL(node.trim()).href.replace(/\/+$/, ""));
   try {
-    return new URL(a).href.replace(/\/+$/, "") === new URL(b).href.replace(/\/+$/, "");
+    return nodes(a).join(",") === nodes(b).join(",");
   } catch {
     return false;
   }
 };
+
+/** The endpoint a profile stores: the client's normalised one, or the whole pair. */
+export function endpointOf(client, given) {
+  return given.includes(",") ? given.split(",").map((node) => node.trim()).filter(Boolean).join(",") : client.endpoint;
+}
 
 function pickCredential(environment, need, command, passwordStdin, profile) {
   const apiKey = env("CLOUDTOWER_API_KEY", environment);
@@ -180,7 +187,9 @@ export async function connect(ctx, { need = "any", onLoginToken, keepSession = f
   const transport = await makeFetch({ insecure: values.insecure, ca: values.ca, onLoginToken });
   ctx.tlsOptionsUsed = Boolean(values.insecure || values.ca);
   const { CloudTowerClient } = await loadPackage();
-  const options = { endpoint, fetch: transport.fetch };
+  // "A,B" (CLOUDTOWER_ENDPOINT, a repeated --endpoint, a profile) is an active/passive pair.
+  const nodes = endpoint.split(",").map((node) => node.trim()).filter(Boolean);
+  const options = nodes.length > 1 ? { endpoints: nodes, fetch: transport.fetch } : { endpoint, fetch: transport.fetch };
   if (values.debug || environment.CLOUDTOWER_DEBUG === "1") options.onResponse = debugLine;
   if (values.language !== undefined) options.language = values.language;
   if (timeoutMs !== undefined) options.timeoutMs = timeoutMs;
@@ -195,6 +204,7 @@ export async function connect(ctx, { need = "any", onLoginToken, keepSession = f
       "options.apiKey": "CLOUDTOWER_API_KEY",
       "options.token": "CLOUDTOWER_TOKEN",
       endpoint: values.endpoint === undefined ? "CLOUDTOWER_ENDPOINT" : "--endpoint",
+      endpoints: values.endpoint === undefined ? "CLOUDTOWER_ENDPOINT" : "--endpoint",
       language: "--language",
     });
   }

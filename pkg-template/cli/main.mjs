@@ -28,7 +28,8 @@ import { FORMATS } from "./output.mjs";
 import { completionScript, profileNames } from "./completion.mjs";
 
 const OPTIONS = {
-  endpoint: { type: "string" },
+  // Repeated for an active/passive pair (`--endpoint A --endpoint B`), like a comma list.
+  endpoint: { type: "string", multiple: true },
   source: { type: "string" },
   language: { type: "string" },
   timeout: { type: "string" },
@@ -143,6 +144,7 @@ export function parseCommandLine(argv) {
     throw usage(error.message.replace(/\. To specify a positional.*$/s, ""));
   }
   const { values, positionals } = parsed;
+  if (values.endpoint) values.endpoint = values.endpoint.join(",");
   let command = positionals[0];
   let args = positionals.slice(1);
   if (SUBCOMMANDS[command] && args.length > 0 && SUBCOMMANDS[command].includes(args[0])) {
