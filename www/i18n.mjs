@@ -4,6 +4,10 @@
 
 const ZH_STATIC = {
   skip: "跳到正文",
+  pages: "分页",
+  requestLog: "请求记录",
+  keysTableRegion: "API 密钥表",
+  vmTableRegion: "虚拟机表",
   brandSub: "API 密钥控制台",
   credential: "凭据",
   connectTitle: "连接",
@@ -106,6 +110,7 @@ const MESSAGES = {
     copyFailed: "Copying failed ({reason}): reveal the key and copy it by hand.",
     useNow: "Use this key now",
     dismiss: "I have stored it — dismiss",
+    dismissNotice: "Dismiss the notice",
     secretLabel: "Secret",
     roles: "Roles",
     thisPage: "issued here",
@@ -245,6 +250,7 @@ const MESSAGES = {
     unexpected: "UNEXPECTED",
     loading: "加载中…",
     retry: "重试",
+    dismissNotice: "关闭通知",
   },
 };
 
@@ -264,7 +270,7 @@ export function t(key, vars = {}) {
   return template.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
 }
 
-/** Switches the chrome: [data-i18n] text and [data-i18n-placeholder] placeholders. */
+/** Switches the chrome: [data-i18n] text, [data-i18n-label] names, [data-i18n-placeholder] placeholders. */
 export function setLanguage(lang, root = document) {
   current = LANGUAGES.includes(lang) ? lang : "en-US";
   document.documentElement.lang = current === "zh-CN" ? "zh-CN" : "en";
@@ -272,6 +278,11 @@ export function setLanguage(lang, root = document) {
     if (!originals.has(el)) originals.set(el, el.textContent);
     const key = el.dataset.i18n;
     el.textContent = current === "zh-CN" && ZH_STATIC[key] ? ZH_STATIC[key] : originals.get(el);
+  }
+  for (const el of root.querySelectorAll("[data-i18n-label]")) {
+    if (!el.dataset.labelEn) el.dataset.labelEn = el.getAttribute("aria-label");
+    const zh = ZH_STATIC[el.dataset.i18nLabel];
+    el.setAttribute("aria-label", current === "zh-CN" && zh ? zh : el.dataset.labelEn);
   }
   for (const el of root.querySelectorAll("[data-i18n-placeholder]")) {
     if (!el.dataset.placeholderEn) el.dataset.placeholderEn = el.placeholder;

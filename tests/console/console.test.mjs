@@ -115,9 +115,17 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
     await page.click("#copy-btn");
     await page.waitForFunction(() => document.querySelector("#copy-status").textContent.includes("Copied"));
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), key, "the clipboard holds the key");
-    await page.click("#reveal-btn");
-    assert.equal(await page.getAttribute("#secret-value", "data-masked"), "true");
+    assert.equal(await page.getAttribute("#secret-value", "data-masked"), "true", "copying hides it again");
     assert.ok(!(await page.content()).includes(key), "hidden again");
+    await page.click("#reveal-btn");
+    await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+    assert.equal(await page.getAttribute("#secret-value", "data-masked"), "false", "a visible page keeps it shown");
+    await page.evaluate(() => {
+      Object.defineProperty(document, "hidden", { value: true, configurable: true });
+      document.dispatchEvent(new Event("visibilitychange"));
+      delete document.hidden;
+    });
+    assert.equal(await page.getAttribute("#secret-value", "data-masked"), "true", "a hidden page hides it");
     // The key list shows it (without its secret), marked as issued here.
     await page.waitForSelector(`#keys-body tr[data-key-id="${issued.id}"] .tag-session`);
 
