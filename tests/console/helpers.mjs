@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startConsoleServer } from "../../scripts/serve.mjs";
 
@@ -238,4 +239,48 @@ export function readVmRows(page) {
     memory: tr.querySelector(".vm-memory")?.textContent ?? "",
     ips: [...tr.querySelectorAll(".vm-ips .ip")].map((e) => e.textContent),
   })));
+}
+
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** WCAG 2.0-2.2 A and AA plus axe's best practices: what the console is held to. */
+export const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
+
+/**
+ * Moderate or minor violations the console accepts, each with why. Serious and critical ones are
+ * never accepted; any violation not listed here fails the test.
+ */
+export const ACCEPTED_VIOLATIONS = {};
+
+/**
+ * Runs axe-core in the page as it is now and fails on any violation not in ACCEPTED_VIOLATIONS.
+ * axe is evaluated through the DevTools protocol, which the page's CSP does not govern, so the
+ * page keeps its own policy while it is checked.
+ */
+export async function assertAccessible(page, where) {
+  await settleAnimations(page);
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async (tags) => {
+    const result = await window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map((n) => `${n.target.join(" ")}: ${n.failureSummary?.split("\n")[1]?.trim() ?? ""}`) }));
+  }, AXE_TAGS);
+  const unexpected = violations.filter((v) => ["serious", "critical"].includes(v.impact) || !ACCEPTED_VIOLATIONS[v.id]);
+  assert.deepEqual(unexpected, [], `axe-core violations (${where}):\n${JSON.stringify(unexpected, null, 2)}`);
+}
+
+/** Waits until every running transition or animation has finished (colours mid-change fool axe). */
+export async function settleAnimations(page) {
+  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => {}))));
+}
+
+/** Fails when the page is wider than the viewport (it would scroll sideways). */
+export async function assertNoHorizontalOverflow(page, where) {
+  const { scroll, width, widest } = await page.evaluate(() => {
+    const widthNow = document.documentElement.clientWidth;
+    const over = [...document.querySelectorAll("body *")]
+      .filter((el) => el.getBoundingClientRect().right > widthNow + 0.5 && !el.parentElement.closest(".table-wrap, .activity"))
+      .slice(0, 5).map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}.${[...el.classList].join(".")} → ${Math.round(el.getBoundingClientRect().right)}`);
+    return { scroll: document.documentElement.scrollWidth, width: widthNow, widest: over };
+  });
+  assert.ok(scroll <= width, `horizontal overflow at ${where}: the page is ${scroll}px wide in ${width}px (${widest.join(", ")})`);
 }
