@@ -11,7 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import {
   ROOT, snapshotPkg, launchBrowser, startStack, openConsole, shot, assertNoSecrets,
-  waitForCredential, signIn, vmSettled, waitForVms, readVmRows, until,
+  waitForCredential, signIn, field, button, vmSettled, waitForVms, readVmRows, until,
 } from "./helpers.mjs";
 
 let pkg;
@@ -79,7 +79,7 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
   const truth = await simApi(stack.sim, stack.accounts);
   const { admin } = stack.accounts;
   try {
-    assert.equal(await page.inputValue("#endpoint"), stack.url, "the endpoint defaults to the page's origin");
+    assert.equal(await field(page, "Endpoint").inputValue(), stack.url, "the endpoint defaults to the page's origin");
     assert.match(await text(page, "#conn-badge"), /CloudTower 4\.6\.0/);
     await waitForCredential(page, "none");
     await shot(page, "01-connected");
@@ -93,13 +93,13 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
     assert.match(await text(page, "#user-meta"), /admin/);
     assert.match(await text(page, "#user-roles"), /ADMIN/);
     assert.match(await text(page, "#cred-detail"), /Session token of admin/);
-    assert.equal(await page.inputValue("#password"), "");
+    assert.equal(await field(page, "Password").inputValue(), "");
     await waitForVms(page, settled);
     await shot(page, "02-signed-in");
 
     // Issue a key: shown once, masked; the DOM does not hold it until "Reveal".
-    await page.fill("#key-name", "ci-pipeline");
-    await page.press("#key-name", "Enter");
+    await field(page, "New key name").fill("ci-pipeline");
+    await field(page, "New key name").press("Enter");
     await page.waitForSelector("#secret-panel");
     const issued = stack.sim.state.apiKeys().find((k) => k.name === "ci-pipeline");
     assert.ok(issued, "the simulator has the new key");
@@ -108,16 +108,16 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
     const key = await until(() => [...secretsSeen].find((s) => stack.sim.state.hasApiKey(s)), { what: "the createApiKey answer" });
     assert.ok(!(await page.content()).includes(key), "a masked key is not in the DOM");
     await shot(page, "03-key-issued-masked");
-    await page.click("#reveal-btn");
+    await button(page, "Reveal").click();
     assert.equal(await text(page, "#secret-value"), key);
     assert.equal(await page.getAttribute("#reveal-btn", "aria-pressed"), "true");
     await shot(page, "04-key-revealed");
-    await page.click("#copy-btn");
+    await button(page, "Copy").click();
     await page.waitForFunction(() => document.querySelector("#copy-status").textContent.includes("Copied"));
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), key, "the clipboard holds the key");
     assert.equal(await page.getAttribute("#secret-value", "data-masked"), "true", "copying hides it again");
     assert.ok(!(await page.content()).includes(key), "hidden again");
-    await page.click("#reveal-btn");
+    await button(page, "Reveal").click();
     await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
     assert.equal(await page.getAttribute("#secret-value", "data-masked"), "false", "a visible page keeps it shown");
     await page.evaluate(() => {
@@ -131,7 +131,7 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
 
     // Use it: the page's credential becomes the API key (never shown), VMs are listed with it.
     settled = await vmSettled(page);
-    await page.click("#use-new-key-btn");
+    await button(page, "Use this key now").click();
     await waitForCredential(page, "apiKey");
     await waitForVms(page, settled);
     assert.match(await text(page, "#cred-detail"), /API key “ci-pipeline” of admin/);
@@ -141,7 +141,7 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
     assert.equal(lastGetVms.auth, "apiKey", "get-vms went out with the API key");
 
     // Dismiss the one-time panel: the key leaves the DOM.
-    await page.click("#dismiss-secret-btn");
+    await button(page, "I have stored it — dismiss").click();
     assert.equal(await page.$("#secret-panel"), null);
     assert.ok(!(await page.content()).includes(key));
 
@@ -166,7 +166,7 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
 
     // Name filter: every row really contains it, and the total is the simulator's.
     settled = await vmSettled(page);
-    await page.fill("#vm-name", "db");
+    await field(page, "Name contains").fill("db");
     await waitForVms(page, settled);
     rows = await readVmRows(page);
     const dbTotal = await truth.count({ name_contains: "db" });
@@ -177,7 +177,7 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
 
     // Status filter on top: only STOPPED rows.
     settled = await vmSettled(page);
-    await page.selectOption("#vm-status", "STOPPED");
+    await field(page, "Status").selectOption("STOPPED");
     await waitForVms(page, settled);
     rows = await readVmRows(page);
     const dbStopped = await truth.count({ name_contains: "db", status: "STOPPED" });
@@ -188,38 +188,38 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
 
     // The chart's bars filter too (click RUNNING), keyboard-usable as buttons.
     settled = await vmSettled(page);
-    await page.click('.chart-row[data-status="RUNNING"]');
+    await page.getByRole("button", { name: /^RUNNING \d+ \d+%$/ }).click();
     await waitForVms(page, settled);
-    assert.equal(await page.inputValue("#vm-status"), "RUNNING");
+    assert.equal(await field(page, "Status").inputValue(), "RUNNING");
     rows = await readVmRows(page);
     assert.ok(rows.length > 0 && rows.every((r) => r.status === "RUNNING"));
 
     // Sort and pages: clear the filters, Z→A, page 2 equals the simulator's skip 25.
     settled = await vmSettled(page);
-    await page.fill("#vm-name", "");
-    await page.selectOption("#vm-status", "");
+    await field(page, "Name contains").fill("");
+    await field(page, "Status").selectOption("");
     await waitForVms(page, settled);
     settled = await vmSettled(page);
-    await page.selectOption("#vm-sort", "name_DESC");
+    await field(page, "Sort").selectOption("name_DESC");
     await waitForVms(page, settled);
     rows = await readVmRows(page);
     const names = rows.map((r) => r.name);
     assert.deepEqual(names, (await truth.vms({ orderBy: "name_DESC", first: 25 })).map((v) => v.name));
     settled = await vmSettled(page);
-    await page.click("#vm-next");
+    await button(page, "Next").click();
     await waitForVms(page, settled);
     assert.match(await text(page, "#vm-range"), new RegExp(`^26–50 of ${total}$`));
     rows = await readVmRows(page);
     assert.deepEqual(rows.map((r) => r.name), (await truth.vms({ orderBy: "name_DESC", first: 25, skip: 25 })).map((v) => v.name));
-    assert.equal(await page.isDisabled("#vm-prev"), false);
+    assert.equal(await button(page, "Previous").isDisabled(), false);
     settled = await vmSettled(page);
-    await page.click("#vm-prev");
+    await button(page, "Previous").click();
     await waitForVms(page, settled);
     assert.match(await text(page, "#vm-range"), /^1–25/);
 
     // Revoke it from the list: the in-page dialog; Cancel keeps it, Revoke revokes it and the
     // page, which was using it, goes back to the session token, visibly.
-    await page.click(`#keys-body tr[data-key-id="${issued.id}"] .key-revoke`);
+    await button(page, "Revoke ci-pipeline").click();
     await page.waitForSelector("#confirm-dialog[open]");
     assert.match(await text(page, "#confirm-title"), /ci-pipeline/);
     assert.match(await text(page, "#confirm-text"), /switch back to your session token/);
@@ -228,10 +228,10 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
     await page.waitForFunction(() => !document.querySelector("#confirm-dialog").open);
     assert.ok(stack.sim.state.hasApiKey(key), "cancelled: the key still works");
     await waitForCredential(page, "apiKey");
-    await page.click(`#keys-body tr[data-key-id="${issued.id}"] .key-revoke`);
+    await button(page, "Revoke ci-pipeline").click();
     await page.waitForSelector("#confirm-dialog[open]");
     settled = await vmSettled(page);
-    await page.click("#confirm-ok");
+    await page.getByRole("dialog").getByRole("button", { name: "Revoke", exact: true }).click();
     await waitForCredential(page, "token");
     await waitForVms(page, settled);
     assert.equal(stack.sim.state.hasApiKey(key), false, "revoked on the server");
@@ -242,31 +242,31 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
     await shot(page, "08-revoked-back-to-token");
 
     // Pasting the revoked key: rejected inline with UNAUTHORIZED, the credential stays the token.
-    await page.fill("#paste-key", key);
-    await page.click("#use-key-btn");
+    await field(page, "…or paste a key").fill(key);
+    await button(page, "Use this key").click();
     await page.waitForSelector("#use-key-error [data-code]");
     assert.equal(await page.getAttribute("#use-key-error .alert", "data-code"), "UNAUTHORIZED");
     await waitForCredential(page, "token");
-    await page.fill("#paste-key", "");
+    await field(page, "…or paste a key").fill("");
 
     // A second key, used, then revoked behind the page's back: the next call is rejected with
     // UNAUTHORIZED inline, with the request id, and "switch back to the session token" recovers.
-    await page.fill("#key-name", "nightly-report");
-    await page.click("#issue-btn");
+    await field(page, "New key name").fill("nightly-report");
+    await button(page, "Issue key").click();
     await page.waitForSelector("#secret-panel");
     const second = await until(() => [...secretsSeen].find((s) => s !== key && stack.sim.state.hasApiKey(s)), { what: "the second key" });
-    await page.click("#dismiss-secret-btn");
+    await button(page, "I have stored it — dismiss").click();
     settled = await vmSettled(page);
     const option = await page.$eval("#session-key", (select) => [...select.options].find((o) => o.textContent.startsWith("nightly-report")).value);
     assert.ok(!option.includes(second), "the picker's values are ids, not secrets");
-    await page.selectOption("#session-key", option);
-    await page.click("#use-key-btn");
+    await field(page, "Key issued in this page").selectOption(option);
+    await button(page, "Use this key").click();
     await waitForCredential(page, "apiKey");
     await waitForVms(page, settled);
     const revokedOutside = await truth.revoke(second);
     assert.equal(revokedOutside.status, 200);
     settled = await vmSettled(page);
-    await page.click("#vm-refresh");
+    await button(page, "Refresh VMs").click();
     await waitForVms(page, settled);
     const alert = await page.waitForSelector("#vms-error .alert");
     assert.equal(await alert.getAttribute("data-code"), "UNAUTHORIZED");
@@ -277,7 +277,7 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
     assert.match(await text(page, "#vms-error .alert-hint"), /API key in use was rejected/);
     await shot(page, "09-unauthorized-inline");
     settled = await vmSettled(page);
-    await page.click("#vms-error .alert-actions button:has-text('session token')");
+    await page.getByRole("alert").getByRole("button", { name: "Switch back to the session token" }).click();
     await waitForCredential(page, "token");
     await waitForVms(page, settled);
     assert.equal(await page.$("#vms-error .alert"), null, "the error is cleared by the next good call");
@@ -290,7 +290,7 @@ test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and 
     assert.equal(sessionStorageLength, 0, "nothing in sessionStorage without the opt-in");
 
     // Sign out: everything forgotten.
-    await page.click("#logout-btn");
+    await button(page, "Sign out").click();
     await waitForCredential(page, "none");
     await page.waitForSelector("#login-form:not([hidden])");
     assert.match(await text(page, "#vm-body"), /Sign in or use an API key/);
@@ -306,7 +306,7 @@ test("2FA user: MFA_REQUIRED explained, pointing to API keys (not a generic fail
   try {
     const { mfa } = stack.accounts;
     // Keyboard only: type, Tab, type, Enter.
-    await page.focus("#username");
+    await field(page, "Username").focus();
     await page.keyboard.type(mfa.username);
     await page.keyboard.press("Tab");
     await page.keyboard.type(mfa.password);
@@ -319,9 +319,9 @@ test("2FA user: MFA_REQUIRED explained, pointing to API keys (not a generic fail
     assert.match(message, /paste it in “Use an API key”/);
     assert.ok(await page.$("#login-error .request-id"), "the request id is shown");
     await waitForCredential(page, "none");
-    assert.equal(await page.inputValue("#password"), "", "the password is not kept");
+    assert.equal(await field(page, "Password").inputValue(), "", "the password is not kept");
     await shot(page, "10-mfa-required");
-    await page.click("#login-error .alert-actions button");
+    await button(page, "Paste an API key").click();
     assert.equal(await page.evaluate(() => document.activeElement?.id), "paste-key", "the action leads to the key field");
     await assertNoSecrets(page, [mfa.password]);
     assertClean();
@@ -348,7 +348,7 @@ test("an injected HTML 502 on get-vms is shown inline with its code, status and 
     });
     assert.equal(added, 201);
     settled = await vmSettled(page);
-    await page.click("#vm-refresh");
+    await button(page, "Refresh VMs").click();
     await waitForVms(page, settled);
     const alert = await page.waitForSelector("#vms-error .alert");
     assert.equal(await alert.getAttribute("data-code"), "HTTP");
@@ -362,7 +362,7 @@ test("an injected HTML 502 on get-vms is shown inline with its code, status and 
     await shot(page, "11-html-502");
     // Retry (fault used up) recovers.
     settled = await vmSettled(page);
-    await page.click("#vms-error .alert-actions button");
+    await button(page, "Retry").click();
     await waitForVms(page, settled);
     assert.equal(await page.$("#vms-error .alert"), null);
     assert.equal((await readVmRows(page)).length, 25);
@@ -379,21 +379,21 @@ test("remember for this tab: off by default; the opt-in uses sessionStorage only
     await signIn(page, stack.accounts.admin);
     await waitForCredential(page, "token");
     await waitForVms(page, settled);
-    assert.equal(await page.isChecked("#remember"), false);
+    assert.equal(await field(page, "Remember the key in use for this tab").isChecked(), false);
     assert.match(await text(page, "#remember-hint"), /sessionStorage/);
-    await page.fill("#key-name", "tab-key");
-    await page.click("#issue-btn");
+    await field(page, "New key name").fill("tab-key");
+    await button(page, "Issue key").click();
     await page.waitForSelector("#secret-panel");
     const key = await until(() => [...secretsSeen].find((s) => stack.sim.state.hasApiKey(s)), { what: "the key" });
     settled = await vmSettled(page);
-    await page.click("#use-new-key-btn");
+    await button(page, "Use this key now").click();
     await waitForCredential(page, "apiKey");
     await waitForVms(page, settled);
-    await page.click("#dismiss-secret-btn");
+    await button(page, "I have stored it — dismiss").click();
     assert.equal(await page.evaluate(() => sessionStorage.length), 0);
 
     // Opt in: only the key in use goes to sessionStorage; never localStorage, never the token.
-    await page.check("#remember");
+    await field(page, "Remember the key in use for this tab").check();
     const stored = await page.evaluate(() => Object.fromEntries(Object.keys(sessionStorage).map((k) => [k, sessionStorage.getItem(k)])));
     assert.equal(Object.keys(stored).length, 1);
     assert.ok(Object.values(stored)[0].includes(key));
@@ -407,12 +407,12 @@ test("remember for this tab: off by default; the opt-in uses sessionStorage only
     await waitForCredential(page, "apiKey");
     await page.waitForFunction(() => document.querySelector("#vm-body tr[data-vm-id]"));
     assert.match(await text(page, "#cred-detail"), /remembered for this tab/);
-    assert.equal(await page.isChecked("#remember"), true);
+    assert.equal(await field(page, "Remember the key in use for this tab").isChecked(), true);
     assert.equal(await page.$eval("#user-panel", (el) => el.hidden), true, "not signed in: the token was not kept");
     await shot(page, "12-remembered-after-reload");
 
     // Opt out: the entry is removed at once; a reload forgets everything.
-    await page.uncheck("#remember");
+    await field(page, "Remember the key in use for this tab").uncheck();
     assert.equal(await page.evaluate(() => sessionStorage.length), 0);
     await page.reload();
     await page.waitForSelector("body[data-ready='true']");
@@ -432,13 +432,13 @@ test("LDAP sign-in: strategies come from the server; every form control has a la
       .map((el) => el.id || el.outerHTML.slice(0, 60)));
     assert.deepEqual(unlabelled, []);
     const { ldap } = stack.accounts;
-    await page.selectOption("#source", "LDAP");
+    await field(page, "Source").selectOption("LDAP");
     await page.waitForFunction(() => document.querySelector("#strategy").options.length > 1);
     const options = await page.$$eval("#strategy option", (os) => os.map((o) => ({ value: o.value, text: o.textContent })));
     assert.ok(options.some((o) => o.text.startsWith("LDAP")), JSON.stringify(options));
-    await page.fill("#username", ldap.username);
-    await page.fill("#password", ldap.password);
-    await page.press("#password", "Enter");
+    await field(page, "Username").fill(ldap.username);
+    await field(page, "Password").fill(ldap.password);
+    await field(page, "Password").press("Enter");
     await waitForCredential(page, "token");
     assert.equal(await text(page, "#user-name"), ldap.name);
     assert.match(await text(page, "#user-meta"), new RegExp(ldap.username));
@@ -452,17 +452,18 @@ test("LDAP sign-in: strategies come from the server; every form control has a la
 test("zh-CN: the chrome and the server's messages switch language", async () => {
   const { page, assertClean, close } = await openConsole(browser, stack.url);
   try {
-    await page.selectOption("#language", "zh-CN");
+    await field(page, "Language").selectOption("zh-CN");
     assert.equal(await text(page, "#login-title span[data-i18n]"), "登录");
     assert.equal(await page.getAttribute("html", "lang"), "zh-CN");
-    await page.fill("#username", "admin");
-    await page.fill("#password", "definitely-wrong");
-    await page.click("#login-btn");
+    // The controls' names are Chinese now: a screen-reader user hears these.
+    await field(page, "用户名").fill("admin");
+    await field(page, "密码").fill("definitely-wrong");
+    await button(page, "登录").click();
     const alert = await page.waitForSelector("#login-error .alert");
     assert.equal(await alert.getAttribute("data-code"), "UNAUTHORIZED");
     assert.match(await alert.textContent(), /[\u4e00-\u9fff]/, "CloudTower answered in Chinese");
     await shot(page, "14-zh-CN");
-    await page.selectOption("#language", "en-US");
+    await field(page, "语言").selectOption("en-US");
     assert.equal(await text(page, "#login-title span[data-i18n]"), "Sign in");
     assertClean();
   } finally {
@@ -481,16 +482,16 @@ test("a CloudTower without the key list: UNSUPPORTED said plainly; keys issued h
     await waitForCredential(page, "token");
     await page.waitForSelector("#keys-unsupported:not([hidden])");
     assert.match(await text(page, "#keys-unsupported"), /cannot list API keys.*UNSUPPORTED/);
-    await page.fill("#key-name", "only-here");
-    await page.click("#issue-btn");
+    await field(page, "New key name").fill("only-here");
+    await button(page, "Issue key").click();
     await page.waitForSelector("#secret-panel");
-    await page.click("#dismiss-secret-btn");
+    await button(page, "I have stored it — dismiss").click();
     const record = other.sim.state.apiKeys().find((k) => k.name === "only-here");
     await page.waitForSelector(`#keys-body tr[data-key-id="${record.id}"]`);
     await shot(page, "15-list-unsupported");
-    await page.click(`#keys-body tr[data-key-id="${record.id}"] .key-revoke`);
+    await button(page, "Revoke only-here").click();
     await page.waitForSelector("#confirm-dialog[open]");
-    await page.click("#confirm-ok");
+    await page.getByRole("dialog").getByRole("button", { name: "Revoke", exact: true }).click();
     await page.waitForSelector(`#keys-body tr[data-key-id="${record.id}"]`, { state: "detached" });
     assert.equal(other.sim.state.apiKeys().some((k) => k.name === "only-here"), false);
     await assertNoSecrets(page, [...secretsSeen, other.accounts.admin.password]);
@@ -507,18 +508,18 @@ if (process.env.UPDATE_README_SCREENSHOT === "1") test("README screenshot: signe
   const big = await startStack({ pkgDir: pkg.dir, sim: { vms: 500 } });
   const { page, assertClean, close } = await openConsole(browser, big.url, { viewport: { width: 1440, height: 900 } });
   try {
-    await page.selectOption("#vm-page-size", "10");
+    await field(page, "Per page").selectOption("10");
     let settled = await vmSettled(page);
     await signIn(page, big.accounts.admin);
     await waitForCredential(page, "token");
     await waitForVms(page, settled);
-    await page.fill("#key-name", "ci-pipeline");
-    await page.click("#issue-btn");
+    await field(page, "New key name").fill("ci-pipeline");
+    await button(page, "Issue key").click();
     await page.waitForSelector("#secret-panel");
     settled = await vmSettled(page);
-    await page.click("#use-new-key-btn");
+    await button(page, "Use this key now").click();
     await waitForVms(page, settled);
-    await page.click("#dismiss-secret-btn");
+    await button(page, "I have stored it — dismiss").click();
     await page.evaluate(() => {
       document.querySelector("#notice").hidden = true;
       document.activeElement?.blur();

@@ -207,15 +207,21 @@ export async function waitForCredential(page, kind) {
   await page.waitForFunction((k) => document.querySelector("#cred-pill")?.dataset.kind === k, kind, { timeout: 15_000 });
 }
 
+/** A form control by its label, as a screen-reader user finds it (never by id). */
+export const field = (page, name) => page.getByLabel(name, { exact: true });
+
+/** A button by its accessible name. */
+export const button = (page, name) => page.getByRole("button", { name, exact: true });
+
 /** Signs in through the form. */
 export async function signIn(page, { username, password, source = "LOCAL" }) {
   if (source !== "LOCAL") {
-    await page.selectOption("#source", source);
+    await field(page, "Source").selectOption(source);
     await page.waitForFunction(() => document.querySelector("#strategy").options.length > 1, null, { timeout: 15_000 });
   }
-  await page.fill("#username", username);
-  await page.fill("#password", password);
-  await page.click("#login-btn");
+  await field(page, "Username").fill(username);
+  await field(page, "Password").fill(password);
+  await button(page, "Sign in").click();
 }
 
 /** How many VM refreshes have settled so far (pass it to waitForVms after an action). */
