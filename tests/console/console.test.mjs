@@ -61,6 +61,14 @@ test("serves the console on one origin: strict CSP header, wasm and module types
   assert.doesNotMatch(html, /\sstyle=/i, "no style attribute");
   assert.doesNotMatch(html, /<style/i, "no style element");
   assert.match(html, /<label for="password"/);
+  // Without the script no form can submit: POST only (never a secret in a URL), submit buttons
+  // disabled until app.mjs wires the forms.
+  const forms = html.match(/<form\b[^>]*>/g);
+  assert.ok(forms.length >= 6);
+  for (const form of forms) assert.match(form, /\bmethod="post"/, form);
+  const submits = html.match(/<button\b[^>]*type="submit"[^>]*>/g);
+  assert.equal(submits.length, forms.length, "one submit button per form");
+  for (const submit of submits) assert.match(submit, /\bdisabled\b/, submit);
   assert.equal((await fetch(`${stack.url}/pkg/web.mjs`)).headers.get("content-type"), "text/javascript; charset=utf-8");
   assert.equal((await fetch(`${stack.url}/pkg/wasm/cloudtower_wasm_bg.wasm`)).headers.get("content-type"), "application/wasm");
   assert.equal((await fetch(`${stack.url}/app.mjs`)).headers.get("content-type"), "text/javascript; charset=utf-8");
@@ -73,6 +81,65 @@ test("serves the console on one origin: strict CSP header, wasm and module types
   assert.equal(version.status, 200);
   assert.ok(version.headers.get("x-tower-request-id"));
 });
+
+// Issue 12: with JavaScript off, or the console's script not loaded, Enter in the sign-in form used
+// to navigate to /?username=…&password=…. Each form holding a secret is tried in each way the
+// script can be missing; no request may carry a secret and no form may navigate.
+const NO_SCRIPT = [
+  { name: "JavaScript off", context: { javaScriptEnabled: false } },
+  { name: "app.mjs blocked", block: /\/app\.mjs$/ },
+  { name: "a module app.mjs imports is missing", block: /\/keys\.mjs$/ },
+  { name: "the package's web build blocked", block: /\/pkg\/web\.mjs$/ },
+];
+const SECRET = "hunter2-Secret-Value";
+const SECRET_FORMS = [
+  { form: "sign-in", fill: { Username: "admin", Password: SECRET }, enterIn: ["Password", "Username"], submit: "Sign in" },
+  { form: "use a key", fill: { "…or paste a key": SECRET }, enterIn: ["…or paste a key"], submit: "Use this key" },
+  { form: "revoke by secret", open: "Revoke a key by its secret", fill: { "API key": SECRET }, enterIn: ["API key"], submit: "Revoke" },
+  { form: "issue a key", fill: { "New key name": SECRET }, enterIn: ["New key name"], submit: "Issue key" },
+  { form: "VM filter", fill: { "Name contains": SECRET }, enterIn: ["Name contains"], submit: "Refresh VMs" },
+  { form: "connect", fill: { Endpoint: `http://${SECRET}.invalid` }, enterIn: ["Endpoint"], submit: "Connect" },
+];
+
+for (const shape of NO_SCRIPT) {
+  test(`no form submits by navigation (${shape.name}): Enter or a click in each form sends nothing`, async () => {
+    const context = await browser.newContext(shape.context ?? {});
+    const requests = [];
+    await context.route("**/*", (route) => {
+      const request = route.request();
+      requests.push({ method: request.method(), url: request.url(), body: request.postData() ?? "" });
+      if (shape.block?.test(new URL(request.url()).pathname)) return route.abort();
+      return route.continue();
+    });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${stack.url}/`);
+      // The script never ran: the page is not wired (this is the state being tested).
+      assert.equal(await page.getAttribute("body", "data-ready"), null);
+      for (const { form, open, fill, enterIn, submit } of SECRET_FORMS) {
+        if (open) await page.getByText(open, { exact: true }).click();
+        for (const [label, value] of Object.entries(fill)) await field(page, label).fill(value);
+        for (const label of enterIn) await field(page, label).press("Enter");
+        // A disabled button ignores the click; force: true clicks it anyway, as a user would try.
+        await page.getByRole("button", { name: submit, exact: true }).first().click({ force: true });
+        // A navigation of our own after each form: a submission started above would have sent
+        // its request (or cancelled this one) before this one loads.
+        const marker = `${stack.url}/favicon.svg?after=${requests.length}`;
+        await page.goto(marker);
+        assert.equal(requests.at(-1).url, marker, `${form}: nothing was sent after the marker`);
+        await page.goBack();
+        assert.equal(page.url(), `${stack.url}/`, `${form}: the only history entry is the console's own`);
+      }
+      const leaks = requests.filter((r) => r.url.includes(SECRET) || r.body.includes(SECRET) || r.method !== "GET");
+      assert.deepEqual(leaks, [], "no request carries a secret, no form was posted");
+      const queries = requests.filter((r) => new URL(r.url).search && !new URL(r.url).searchParams.has("after"));
+      assert.deepEqual(queries, [], "no form was submitted by GET");
+      assert.ok(!stack.logLines.some((line) => line.includes(SECRET)), "the server never saw the secret");
+    } finally {
+      await context.close();
+    }
+  });
+}
 
 test("admin flow: sign in, issue a key (masked, reveal, copy), use it, list and filter VMs, revoke it", async () => {
   const { page, secretsSeen, assertClean, close } = await openConsole(browser, stack.url, { permissions: ["clipboard-read", "clipboard-write"] });
