@@ -12,6 +12,7 @@ import path from "node:path";
 import {
   ROOT, snapshotPkg, launchBrowser, startStack, openConsole, shot, assertNoSecrets,
   waitForCredential, signIn, field, button, vmSettled, waitForVms, readVmRows, until,
+  assertAccessible, assertNoHorizontalOverflow, settleAnimations,
 } from "./helpers.mjs";
 
 let pkg;
@@ -597,5 +598,206 @@ if (process.env.UPDATE_README_SCREENSHOT === "1") test("README screenshot: signe
   } finally {
     await close();
     await big.close();
+  }
+});
+
+/** Switches the page's language with its own select (labelled in either language). */
+async function switchLanguage(page, lang) {
+  await field(page, lang === "zh-CN" ? "Language" : "语言").selectOption(lang);
+  await page.waitForSelector(`html[lang="${lang === "zh-CN" ? "zh-CN" : "en"}"]`);
+  // A loaded VM list reloads in the new language: wait for it to settle (aria-busy is set
+  // synchronously by the change handler).
+  await page.waitForSelector("#vm-table[aria-busy='false']");
+}
+
+/** axe-core in both colour schemes and, unless a modal blocks the page, both languages. */
+async function audit(page, where, { languages = true } = {}) {
+  for (const lang of languages ? ["en-US", "zh-CN"] : ["en-US"]) {
+    if (lang !== "en-US") await switchLanguage(page, lang);
+    for (const colorScheme of ["light", "dark"]) {
+      await page.emulateMedia({ colorScheme });
+      await assertAccessible(page, `${where}; ${lang}; ${colorScheme}`);
+    }
+  }
+  if (languages) await switchLanguage(page, "en-US");
+  await page.emulateMedia({ colorScheme: "light" });
+}
+
+test("accessible in every state: axe-core finds nothing in either language or colour scheme", async () => {
+  // Before connecting: the version request is held until the page has been checked.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  let reached;
+  const versionAsked = new Promise((resolve) => { reached = resolve; });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.url });
+  await context.route("**/v2/api/get-version", async (route) => {
+    reached();
+    await held;
+    await route.continue();
+  });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  try {
+    await page.goto(`${stack.url}/`);
+    await versionAsked;
+    await page.waitForSelector("#conn-badge[data-state='idle']");
+    await audit(page, "before connecting", { languages: false });
+    release();
+    await page.waitForSelector("body[data-ready='true']");
+    await page.unroute("**/v2/api/get-version");
+    await audit(page, "connected, signed out");
+
+    // Each error of the signed-out page.
+    await field(page, "Endpoint").fill("not a url");
+    await button(page, "Connect").click();
+    await page.waitForSelector("#connect-error .alert");
+    await audit(page, "connect error");
+    await field(page, "Endpoint").fill(stack.url);
+    await button(page, "Connect").click();
+    await page.waitForSelector("#conn-badge[data-state='ok']");
+    await page.waitForSelector("#connect-error:empty", { state: "attached" });
+    await button(page, "Sign in").click();
+    await page.waitForSelector("#login-error .alert[data-code='INVALID_ARGUMENT']");
+    await audit(page, "sign-in fields missing");
+    await signIn(page, { username: "admin", password: "wrong-password" });
+    await page.waitForSelector("#login-error .alert[data-code='UNAUTHORIZED']");
+    await audit(page, "wrong password");
+    await signIn(page, stack.accounts.mfa);
+    await page.waitForSelector("#login-error .alert[data-code='MFA_REQUIRED']");
+    await audit(page, "2FA refusal");
+    await field(page, "…or paste a key").fill("not-a-key-at-all-0000");
+    await button(page, "Use this key").click();
+    await page.waitForSelector("#use-key-error .alert[data-code]");
+    await audit(page, "key refused");
+    await field(page, "…or paste a key").fill("");
+
+    // Signed in; a key issued, masked then revealed; then in use.
+    let settled = await vmSettled(page);
+    await signIn(page, stack.accounts.admin);
+    await waitForCredential(page, "token");
+    await waitForVms(page, settled);
+    await audit(page, "signed in");
+    await button(page, "Issue key").click();
+    await page.waitForSelector("#issue-error .alert");
+    await audit(page, "key name missing");
+    await field(page, "New key name").fill("audited-key");
+    await button(page, "Issue key").click();
+    await page.waitForSelector("#secret-panel");
+    await audit(page, "key issued, masked");
+    await button(page, "Reveal").click();
+    await audit(page, "key revealed");
+    settled = await vmSettled(page);
+    await button(page, "Use this key now").click();
+    await waitForCredential(page, "apiKey");
+    await waitForVms(page, settled);
+    await audit(page, "key in use");
+
+    // VM list filtered and paged.
+    settled = await vmSettled(page);
+    await field(page, "Status").selectOption("RUNNING");
+    await waitForVms(page, settled);
+    settled = await vmSettled(page);
+    await field(page, "Per page").selectOption("10");
+    await waitForVms(page, settled);
+    settled = await vmSettled(page);
+    await button(page, "Next").click();
+    await waitForVms(page, settled);
+    assert.match(await page.textContent("#vm-range"), /^11–20 of/);
+    await audit(page, "VM list filtered and paged");
+
+    // An HTML 502 on the list.
+    await page.evaluate(() => fetch("/__sim/faults", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ path: "/v2/api/get-vms", kind: "html-502", count: 3 }),
+    }));
+    settled = await vmSettled(page);
+    await button(page, "Refresh VMs").click();
+    await waitForVms(page, settled);
+    await page.waitForSelector("#vms-error .alert[data-code='HTTP']");
+    await audit(page, "VM list error");
+
+    // The revoke dialog (modal: the language select behind it is inert), then the page after.
+    await button(page, "Revoke audited-key").click();
+    await page.waitForSelector("#confirm-dialog[open]");
+    await audit(page, "revoke dialog", { languages: false });
+    await page.getByRole("dialog").getByRole("button", { name: "Revoke", exact: true }).click();
+    await waitForCredential(page, "token");
+    await audit(page, "key revoked, back to the token");
+    await button(page, "Sign out").click();
+    await waitForCredential(page, "none");
+    await audit(page, "signed out");
+    assert.deepEqual(problems, []);
+  } finally {
+    release();
+    await context.close();
+  }
+});
+
+const WIDTHS = [360, 390, 768, 1280];
+
+test("responsive: no sideways scrolling at 360, 390, 768 and 1280 px, in both schemes; screenshots of each", async () => {
+  const { page, assertClean, close } = await openConsole(browser, stack.url, { viewport: { width: 1280, height: 900 } });
+  try {
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: 900 });
+      await assertNoHorizontalOverflow(page, `${width}px, signed out`);
+    }
+    let settled = await vmSettled(page);
+    await signIn(page, stack.accounts.admin);
+    await waitForCredential(page, "token");
+    await waitForVms(page, settled);
+    await field(page, "New key name").fill("a-rather-long-key-name-for-a-narrow-phone-screen");
+    await button(page, "Issue key").click();
+    await page.waitForSelector("#secret-panel");
+    await button(page, "Reveal").click();
+    settled = await vmSettled(page);
+    await button(page, "Use this key now").click();
+    await waitForVms(page, settled);
+    await page.evaluate(() => { document.querySelector("#notice").hidden = true; });
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const colorScheme of ["light", "dark"]) {
+        await page.emulateMedia({ colorScheme });
+        await settleAnimations(page);
+        await assertNoHorizontalOverflow(page, `${width}px, ${colorScheme}`);
+        await assertAccessible(page, `${width}px, ${colorScheme}`);
+        await shot(page, `width-${width}-${colorScheme}`);
+      }
+    }
+    // The VM table scrolls inside its own region, which the keyboard can reach.
+    await page.setViewportSize({ width: 360, height: 900 });
+    const region = page.getByRole("region", { name: "Virtual machines table" });
+    assert.equal(await region.getAttribute("tabindex"), "0");
+    assert.ok(await region.evaluate((el) => el.scrollWidth > el.clientWidth), "the table scrolls in its region at 360 px");
+    assertClean();
+  } finally {
+    await close();
+  }
+});
+
+test("reduced motion and dark mode: the page follows the system's preferences", async () => {
+  const { page, assertClean, close } = await openConsole(browser, stack.url);
+  try {
+    const look = () => page.evaluate(() => ({
+      transition: getComputedStyle(document.querySelector("#login-btn")).transitionDuration,
+      background: getComputedStyle(document.body).backgroundColor,
+      text: getComputedStyle(document.body).color,
+    }));
+    await page.emulateMedia({ reducedMotion: "no-preference", colorScheme: "light" });
+    const moving = await look();
+    assert.notEqual(moving.transition, "0s", "transitions by default");
+    assert.equal(moving.background, "rgb(243, 245, 249)");
+    await page.emulateMedia({ reducedMotion: "reduce", colorScheme: "dark" });
+    const still = await look();
+    assert.equal(still.transition, "0s", "no transitions with prefers-reduced-motion: reduce");
+    assert.equal(still.background, "rgb(11, 17, 32)", "dark background with prefers-color-scheme: dark");
+    assert.equal(still.text, "rgb(229, 231, 235)");
+    assert.equal(await page.evaluate(() => document.getAnimations().length), 0, "nothing moves");
+    assertClean();
+  } finally {
+    await close();
   }
 });

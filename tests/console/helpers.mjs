@@ -274,9 +274,20 @@ export async function assertAccessible(page, where) {
   assert.deepEqual(unexpected, [], `axe-core violations (${where}):\n${JSON.stringify(unexpected, null, 2)}`);
 }
 
-/** Waits until every running transition or animation has finished (colours mid-change fool axe). */
+/**
+ * Jumps every running transition to its end (colours mid-change fool axe). Finishing them is
+ * synchronous; waiting on their `finished` promises proved unreliable after a viewport change.
+ */
 export async function settleAnimations(page) {
-  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => {}))));
+  await page.evaluate(() => {
+    for (const animation of document.getAnimations()) {
+      try {
+        animation.finish();
+      } catch {
+        // An endless animation cannot be finished; the console has none.
+      }
+    }
+  });
 }
 
 /** Fails when the page is wider than the viewport (it would scroll sideways). */
