@@ -801,3 +801,119 @@ test("reduced motion and dark mode: the page follows the system's preferences", 
     await close();
   }
 });
+
+/**
+ * Presses Tab (or Shift+Tab) until `target` has the focus; every element the focus passes must
+ * show a visible focus indicator (outline, focus ring, or the chart bar's stroke).
+ */
+async function tabTo(page, target, { key = "Tab", max = 80, unseen } = {}) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press(key);
+    const focus = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return { where: "body", visible: true };
+      const style = getComputedStyle(el);
+      let visible = (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== "none";
+      const hit = el.querySelector?.(".chart-hit");
+      if (!visible && hit) visible = getComputedStyle(hit).stroke !== "none";
+      return { where: `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""} ${el.getAttribute("aria-label") ?? el.textContent.trim().slice(0, 30)}`, visible };
+    });
+    if (!focus.visible) unseen.push(focus.where);
+    if (await target.evaluate((el) => el === document.activeElement)) return;
+  }
+  throw new Error(`${key} never reached ${target}`);
+}
+
+test("keyboard only: connect, sign in, issue, copy, use, list, page, filter, revoke, sign out", async () => {
+  const { page, secretsSeen, assertClean, close } = await openConsole(browser, stack.url, { permissions: ["clipboard-read", "clipboard-write"] });
+  const unseen = [];
+  const tab = (target, options = {}) => tabTo(page, target, { unseen, ...options });
+  const back = (target) => tab(target, { key: "Shift+Tab" });
+  const { admin } = stack.accounts;
+  try {
+    await page.emulateMedia({ reducedMotion: "reduce" });
+    // Connect.
+    const versions = () => stack.sim.state.requests.filter((r) => r.path === "/v2/api/get-version").length;
+    const asked = versions();
+    await tab(button(page, "Connect"));
+    await page.keyboard.press("Enter");
+    await until(() => versions() > asked, { what: "a new get-version" });
+    await page.waitForSelector("#conn-badge[data-state='ok']");
+
+    // Sign in: type, Tab, type, Enter. The focus moves on to the next step, the key's name.
+    await tab(field(page, "Username"));
+    await page.keyboard.type(admin.username);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(admin.password);
+    let settled = await vmSettled(page);
+    await page.keyboard.press("Enter");
+    await waitForCredential(page, "token");
+    await waitForVms(page, settled);
+    assert.ok(await field(page, "New key name").evaluate((el) => el === document.activeElement), "focus on the key's name");
+
+    // Issue a key; its panel takes the focus (on dismiss); copy it with one action.
+    await page.keyboard.type("keyboard-key");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#secret-panel");
+    const key = await until(() => [...secretsSeen].find((s) => stack.sim.state.hasApiKey(s)), { what: "the new key" });
+    await back(button(page, "Copy"));
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.querySelector("#copy-status").textContent.includes("Copied"));
+    assert.equal(await page.getAttribute("#copy-status", "role"), "status", "the result is announced");
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), key);
+    assert.equal(await page.getAttribute("#secret-value", "data-masked"), "true");
+
+    // Use it: the VM list comes with the key.
+    await tab(button(page, "Use this key now"));
+    settled = await vmSettled(page);
+    await page.keyboard.press("Enter");
+    await waitForCredential(page, "apiKey");
+    await waitForVms(page, settled);
+    assert.match(await page.textContent("#notice"), /keyboard-key/);
+    assert.equal(await page.getAttribute("#notice", "role"), "status");
+
+    // Page forward, then filter by name (Enter in the field) and by a chart bar (Enter on it).
+    await tab(button(page, "Next"));
+    settled = await vmSettled(page);
+    await page.keyboard.press("Enter");
+    await waitForVms(page, settled);
+    assert.match(await page.textContent("#vm-range"), /^26–50 of/);
+    assert.equal(await page.getAttribute("#vm-range", "aria-live"), "polite");
+    await back(field(page, "Name contains"));
+    await page.keyboard.type("db");
+    settled = await vmSettled(page);
+    await page.keyboard.press("Enter");
+    await waitForVms(page, settled);
+    let rows = await readVmRows(page);
+    assert.ok(rows.length > 0 && rows.every((r) => r.name.includes("db")));
+    await tab(page.getByRole("button", { name: /^RUNNING \d+ \d+%$/ }));
+    settled = await vmSettled(page);
+    await page.keyboard.press("Enter");
+    await waitForVms(page, settled);
+    rows = await readVmRows(page);
+    assert.ok(rows.length > 0 && rows.every((r) => r.status === "RUNNING" && r.name.includes("db")));
+
+    // Revoke the key in use: the dialog takes the focus (Cancel first), Tab to Revoke, Enter.
+    await back(button(page, "Revoke keyboard-key"));
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#confirm-dialog[open]");
+    assert.ok(await button(page, "Cancel").evaluate((el) => el === document.activeElement));
+    await tab(page.getByRole("dialog").getByRole("button", { name: "Revoke", exact: true }));
+    await page.keyboard.press("Enter");
+    await waitForCredential(page, "token");
+    await page.waitForFunction(() => !document.querySelector("#keys-body tr .key-name-text")?.textContent.includes("keyboard-key"));
+    assert.equal(stack.sim.state.hasApiKey(key), false, "revoked on the server");
+    assert.notEqual(await page.evaluate(() => document.activeElement?.tagName), "BODY", "the focus stays in the page");
+
+    // Sign out: the focus goes back to the username.
+    await back(button(page, "Sign out"));
+    await page.keyboard.press("Enter");
+    await waitForCredential(page, "none");
+    assert.ok(await field(page, "Username").evaluate((el) => el === document.activeElement), "focus on the username");
+    assert.deepEqual(unseen, [], "every focused element shows where the focus is");
+    await assertNoSecrets(page, [...secretsSeen, admin.password]);
+    assertClean();
+  } finally {
+    await close();
+  }
+});
