@@ -9,7 +9,8 @@ const ROW = 34;
 const LABEL_W = 96;
 const BAR_X = LABEL_W + 8;
 const BAR_MAX = 380;
-const WIDTH = BAR_X + BAR_MAX + 64;
+// Room for the count and the percentage after the bar (their leading spaces included).
+const WIDTH = BAR_X + BAR_MAX + 84;
 
 /**
  * @param {{status: string, count: number}[]} data
@@ -57,7 +58,7 @@ export function statusChart(data, { selected = "", onSelect, lang } = {}) {
     s("text", { y: y + 17 },
       s("tspan", { class: "chart-label", x: LABEL_W, "text-anchor": "end" }, d.status),
       s("tspan", { class: "chart-value", x: BAR_X + BAR_MAX + 8 }, ` ${value}`),
-      s("tspan", { class: "chart-pct", dx: 6 }, ` ${pct}%`)));
+      s("tspan", { class: "chart-pct", dx: 2 }, ` ${pct}%`)));
     svg.append(g);
   });
   svg.append(s("text", { class: "chart-total", x: BAR_X, y: height - 6 }, `Σ ${total.toLocaleString(lang)}`));
