@@ -3,6 +3,9 @@
 // sort / page VMs with the status chart, revoke (in page and out of band), 2FA, an injected 502,
 // the "remember for this tab" opt-in, LDAP, a server without the key list, zh-CN; after each flow
 // no secret may be left in storage, cookies or the DOM, and the page must not log an error.
+// Also: no form submits by navigation without the script (issue 12); axe-core in every state, both
+// languages, both colour schemes and four widths; the whole flow by keyboard alone; reduced motion.
+// Controls are found by their accessible names, never by id.
 // Screenshots go to artifacts/console/. UPDATE_README_SCREENSHOT=1 also writes docs/console.png.
 
 import { test, before, after } from "node:test";
