@@ -4,6 +4,10 @@
 
 const ZH_STATIC = {
   skip: "跳到正文",
+  pages: "分页",
+  requestLog: "请求记录",
+  keysTableRegion: "API 密钥表",
+  vmTableRegion: "虚拟机表",
   brandSub: "API 密钥控制台",
   credential: "凭据",
   connectTitle: "连接",
@@ -34,7 +38,8 @@ const ZH_STATIC = {
   keyNamePlaceholder: "例如 ci-pipeline",
   issue: "签发密钥",
   existingKeys: "已有密钥",
-  refresh: "刷新",
+  refreshKeys: "刷新密钥",
+  refreshVms: "刷新虚拟机",
   keysCaption: "API 密钥",
   colName: "名称",
   colOwner: "所有者",
@@ -106,6 +111,7 @@ const MESSAGES = {
     copyFailed: "Copying failed ({reason}): reveal the key and copy it by hand.",
     useNow: "Use this key now",
     dismiss: "I have stored it — dismiss",
+    dismissNotice: "Dismiss the notice",
     secretLabel: "Secret",
     roles: "Roles",
     thisPage: "issued here",
@@ -132,8 +138,7 @@ const MESSAGES = {
     range: "{from}–{to} of {total}",
     rangeEmpty: "0 of {total}",
     vmsWith: "with {cred}",
-    chartAria: "VMs by status: {parts}",
-    chartFilter: "Show {status} VMs ({count})",
+    chartAria: "VMs by status: {parts}. Choose a status to show only its VMs.",
     chartAll: "VMs by status",
     chartMatching: "VMs by status, name containing “{name}”",
     statTotal: "VMs",
@@ -220,8 +225,7 @@ const MESSAGES = {
     range: "第 {from}–{to} 个，共 {total} 个",
     rangeEmpty: "共 {total} 个",
     vmsWith: "使用{cred}",
-    chartAria: "按状态统计虚拟机：{parts}",
-    chartFilter: "显示 {status} 虚拟机（{count}）",
+    chartAria: "按状态统计虚拟机：{parts}。选择一个状态，只显示该状态的虚拟机。",
     chartAll: "按状态统计虚拟机",
     chartMatching: "按状态统计名称包含“{name}”的虚拟机",
     statTotal: "虚拟机",
@@ -245,6 +249,7 @@ const MESSAGES = {
     unexpected: "UNEXPECTED",
     loading: "加载中…",
     retry: "重试",
+    dismissNotice: "关闭通知",
   },
 };
 
@@ -264,7 +269,7 @@ export function t(key, vars = {}) {
   return template.replace(/\{(\w+)\}/g, (_, name) => (name in vars ? String(vars[name]) : `{${name}}`));
 }
 
-/** Switches the chrome: [data-i18n] text and [data-i18n-placeholder] placeholders. */
+/** Switches the chrome: [data-i18n] text, [data-i18n-label] names, [data-i18n-placeholder] placeholders. */
 export function setLanguage(lang, root = document) {
   current = LANGUAGES.includes(lang) ? lang : "en-US";
   document.documentElement.lang = current === "zh-CN" ? "zh-CN" : "en";
@@ -272,6 +277,11 @@ export function setLanguage(lang, root = document) {
     if (!originals.has(el)) originals.set(el, el.textContent);
     const key = el.dataset.i18n;
     el.textContent = current === "zh-CN" && ZH_STATIC[key] ? ZH_STATIC[key] : originals.get(el);
+  }
+  for (const el of root.querySelectorAll("[data-i18n-label]")) {
+    if (!el.dataset.labelEn) el.dataset.labelEn = el.getAttribute("aria-label");
+    const zh = ZH_STATIC[el.dataset.i18nLabel];
+    el.setAttribute("aria-label", current === "zh-CN" && zh ? zh : el.dataset.labelEn);
   }
   for (const el of root.querySelectorAll("[data-i18n-placeholder]")) {
     if (!el.dataset.placeholderEn) el.dataset.placeholderEn = el.placeholder;

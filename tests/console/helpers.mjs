@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startConsoleServer } from "../../scripts/serve.mjs";
 
@@ -206,15 +207,21 @@ export async function waitForCredential(page, kind) {
   await page.waitForFunction((k) => document.querySelector("#cred-pill")?.dataset.kind === k, kind, { timeout: 15_000 });
 }
 
+/** A form control by its label, as a screen-reader user finds it (never by id). */
+export const field = (page, name) => page.getByLabel(name, { exact: true });
+
+/** A button by its accessible name. */
+export const button = (page, name) => page.getByRole("button", { name, exact: true });
+
 /** Signs in through the form. */
 export async function signIn(page, { username, password, source = "LOCAL" }) {
   if (source !== "LOCAL") {
-    await page.selectOption("#source", source);
+    await field(page, "Source").selectOption(source);
     await page.waitForFunction(() => document.querySelector("#strategy").options.length > 1, null, { timeout: 15_000 });
   }
-  await page.fill("#username", username);
-  await page.fill("#password", password);
-  await page.click("#login-btn");
+  await field(page, "Username").fill(username);
+  await field(page, "Password").fill(password);
+  await button(page, "Sign in").click();
 }
 
 /** How many VM refreshes have settled so far (pass it to waitForVms after an action). */
@@ -238,4 +245,59 @@ export function readVmRows(page) {
     memory: tr.querySelector(".vm-memory")?.textContent ?? "",
     ips: [...tr.querySelectorAll(".vm-ips .ip")].map((e) => e.textContent),
   })));
+}
+
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** WCAG 2.0-2.2 A and AA plus axe's best practices: what the console is held to. */
+export const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"];
+
+/**
+ * Moderate or minor violations the console accepts, each with why. Serious and critical ones are
+ * never accepted; any violation not listed here fails the test.
+ */
+export const ACCEPTED_VIOLATIONS = {};
+
+/**
+ * Runs axe-core in the page as it is now and fails on any violation not in ACCEPTED_VIOLATIONS.
+ * axe is evaluated through the DevTools protocol, which the page's CSP does not govern, so the
+ * page keeps its own policy while it is checked.
+ */
+export async function assertAccessible(page, where) {
+  await settleAnimations(page);
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async (tags) => {
+    const result = await window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map((n) => `${n.target.join(" ")}: ${n.failureSummary?.split("\n")[1]?.trim() ?? ""}`) }));
+  }, AXE_TAGS);
+  const unexpected = violations.filter((v) => ["serious", "critical"].includes(v.impact) || !ACCEPTED_VIOLATIONS[v.id]);
+  assert.deepEqual(unexpected, [], `axe-core violations (${where}):\n${JSON.stringify(unexpected, null, 2)}`);
+}
+
+/**
+ * Jumps every running transition to its end (colours mid-change fool axe). Finishing them is
+ * synchronous; waiting on their `finished` promises proved unreliable after a viewport change.
+ */
+export async function settleAnimations(page) {
+  await page.evaluate(() => {
+    for (const animation of document.getAnimations()) {
+      try {
+        animation.finish();
+      } catch {
+        // An endless animation cannot be finished; the console has none.
+      }
+    }
+  });
+}
+
+/** Fails when the page is wider than the viewport (it would scroll sideways). */
+export async function assertNoHorizontalOverflow(page, where) {
+  const { scroll, width, widest } = await page.evaluate(() => {
+    const widthNow = document.documentElement.clientWidth;
+    const over = [...document.querySelectorAll("body *")]
+      .filter((el) => el.getBoundingClientRect().right > widthNow + 0.5 && !el.parentElement.closest(".table-wrap, .activity"))
+      .slice(0, 5).map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}.${[...el.classList].join(".")} → ${Math.round(el.getBoundingClientRect().right)}`);
+    return { scroll: document.documentElement.scrollWidth, width: widthNow, widest: over };
+  });
+  assert.ok(scroll <= width, `horizontal overflow at ${where}: the page is ${scroll}px wide in ${width}px (${widest.join(", ")})`);
 }
