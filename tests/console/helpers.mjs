@@ -16,7 +16,7 @@ export const WWW = path.join(ROOT, "www");
 export const ARTIFACTS = path.join(ROOT, "artifacts", "console");
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-const PKG_WEB_FILES = ["web.mjs", "error.mjs", "wasm/web.mjs", "wasm/cloudtower_wasm_bg.wasm"];
+const PKG_WEB_FILES = ["web.mjs", "error.mjs", "setup.mjs", "wasm/web.mjs", "wasm/cloudtower_wasm_bg.wasm"];
 
 /**
  * Copies the package's web build (what /pkg/ serves) to a temporary folder, so a rebuild of pkg/
