@@ -9,18 +9,11 @@ import { CloudTowerClient } from "../../pkg/index.mjs";
 import { startSimulator, ACCOUNTS } from "../sim/index.mjs";
 import { pairwise, coversAllPairs, label } from "./pairwise.mjs";
 import { assertUnauthenticatedGraphql, assertForbiddenGraphql, assertUnauthorizedV2, assertNoSecret } from "./expect.mjs";
+import { rejectionOf } from "../client/helpers.mjs";
 
 const ROWS = pairwise();
 const CREATE_KEY = "mutation createApiKey($name: String!) { createApiKey(data: { name: $name }) { id key } }";
 
-async function rejectionOf(promise) {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail("expected a rejection, but the promise resolved");
-}
 
 test(`the matrix runs ${ROWS.length} dialect combinations covering every pair of guessed behaviours`, () => {
   assert.ok(coversAllPairs(ROWS));

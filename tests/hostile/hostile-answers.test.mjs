@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { inspect } from "node:util";
 import { CloudTowerClient, CloudTowerError } from "../../pkg/index.mjs";
+import { rejectionOf } from "../client/helpers.mjs";
 
 const MB = 1024 * 1024;
 const TOKEN = "hostile-token-0123456789abcdef";
@@ -63,14 +64,6 @@ function huge(res, status, bytes, { chunked }) {
 
 const client = (options = {}) => new CloudTowerClient({ endpoint: base, token: TOKEN, retry: false, ...options });
 
-async function rejectionOf(promise) {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail("expected a rejection");
-}
 
 // -- 1. Large answers ---------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { CloudTowerClient, CloudTowerError } from "../../pkg/index.mjs";
 import { startSimulator, ACCOUNTS } from "../sim/index.mjs";
+import { rejectionOf } from "../client/helpers.mjs";
 
 let sim;
 let client; // one instance for the whole file: logged in, retries off
@@ -21,14 +22,6 @@ before(async () => {
 });
 after(() => sim?.close());
 
-async function rejectionOf(promise) {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail("expected a rejection, but the promise resolved");
-}
 
 function assertError(error, code, status) {
   assert.ok(error instanceof CloudTowerError, `expected a CloudTowerError, got ${error?.stack ?? error}`);
