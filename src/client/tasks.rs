@@ -5,7 +5,7 @@ use wasm_bindgen::JsValue;
 
 use super::{with_exchange, Call, Client};
 use crate::convert;
-use crate::core::error::Error;
+use crate::core::error::{Error, ErrorCode};
 use crate::core::json::Json;
 use crate::core::operations;
 use crate::core::request::validate_optional_timeout;
@@ -54,7 +54,16 @@ impl Client {
                 ..call.clone()
             };
             let body = Some(tasks::poll_body(waiter.ids()));
-            let (exchange, answer) = self.v2_envelope(&get_tasks, body, &round_call).await?;
+            let (exchange, answer) = match self.v2_envelope(&get_tasks, body, &round_call).await {
+                // The round was cut by the wait's own deadline: the wait timed out.
+                Err(error)
+                    if error.code == ErrorCode::Timeout
+                        && round_call.timeout_ms < call.timeout_ms =>
+                {
+                    return Err(tasks::timed_out(&waiter, timeout_ms))
+                }
+                other => other?,
+            };
             let round = waiter
                 .assess(answer.json())
                 .map_err(|e| with_exchange(e, &exchange))?;
