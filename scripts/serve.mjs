@@ -328,6 +328,19 @@ export async function startConsoleServer(options = {}) {
       req.resume();
       return finish(403, requestId, "service-worker-refused");
     }
+    // Only the console's own pages call the API through it: a page of any other origin (another
+    // site, or another port of this host) could otherwise drive CloudTower with the user's
+    // browser (failed logins that lock an account, the simulator's control API). Browsers send
+    // Origin on every POST and Sec-Fetch-Site on every request; tools that send neither pass.
+    const origin = req.headers.origin;
+    const site = req.headers["sec-fetch-site"];
+    const ownOrigin = `${req.socket.encrypted ? "https" : "http"}://${req.headers.host}`;
+    if ((origin !== undefined && origin !== ownOrigin) || (site !== undefined && site !== "same-origin" && site !== "none")) {
+      const requestId = randomUUID();
+      sendJson(res, 403, { message: "Only the console's own pages may call CloudTower through this server.", status: 403, path: pathname }, { [REQUEST_ID]: requestId });
+      req.resume();
+      return finish(403, requestId, "cross-origin-refused");
+    }
     if (!proxyServer) {
       const requestId = randomUUID();
       sendJson(res, 502, { message: "No upstream CloudTower is configured for this console server.", status: 502, path: pathname }, { [REQUEST_ID]: requestId });

@@ -1,7 +1,7 @@
 // The commands of the cloudtower CLI, each on top of the package's own client.
 
 import { spawn } from "node:child_process";
-import { open, readFile, rename, unlink } from "node:fs/promises";
+import { lstat, open, readFile, rename, unlink } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { constants, hostname } from "node:os";
@@ -85,6 +85,11 @@ async function jsonArgument(text, flag) {
  * beside it is renamed over the old one once written.
  */
 async function secretFile(path, force) {
+  if (force) {
+    // --force replaces a regular file only: never a device (/dev/stdout), a FIFO or a symlink.
+    const existing = await lstat(path).catch(() => null);
+    if (existing && !existing.isFile()) throw io(`${path} is not a regular file: --force replaces only a regular file`);
+  }
   const target = force ? join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`) : path;
   let handle;
   try {

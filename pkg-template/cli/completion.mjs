@@ -5,7 +5,7 @@
 import { usage } from "./errors.mjs";
 import { OPERATION_LIST } from "./ops.mjs";
 import { FORMATS } from "./output.mjs";
-import { readConfig } from "./profiles.mjs";
+import { PROFILE_NAME, readConfig } from "./profiles.mjs";
 
 export const SHELLS = ["bash", "zsh", "fish"];
 const SUBCOMMANDS = { key: ["create", "delete", "list", "rotate"], auth: ["login", "status", "logout", "switch"] };
@@ -13,10 +13,14 @@ const SUBCOMMANDS = { key: ["create", "delete", "list", "rotate"], auth: ["login
 const VALUES = { output: FORMATS, source: ["LOCAL", "LDAP", "AUTHN"], language: ["en-US", "zh-CN"] };
 const FILES = ["body", "where", "ca", "out-file"];
 
-/** Profile names for the completion; nothing (never an error) when there is no config. */
+/**
+ * Profile names for the completion; nothing (never an error) when there is no config. Only
+ * names `auth login` could have made: the shell expands what a completion prints (`$(...)` in a
+ * planted config would run), and a terminal would obey escapes in it.
+ */
 export function profileNames(environment) {
   try {
-    return Object.keys(readConfig(environment).profiles);
+    return Object.keys(readConfig(environment).profiles).filter((name) => PROFILE_NAME.test(name));
   } catch {
     return [];
   }

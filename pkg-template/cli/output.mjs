@@ -4,7 +4,7 @@
 
 import { once } from "node:events";
 import { usage } from "./errors.mjs";
-import { visible, inertJson, truncate, columnsOf } from "./text.mjs";
+import { visible, inertJson, hasRawControls, truncate, columnsOf } from "./text.mjs";
 
 export const FORMATS = ["table", "json", "ndjson", "yaml"];
 const BUFFER_LIMIT = 1 << 20; // characters
@@ -64,7 +64,11 @@ let yamlModule;
 /** YAML text of a value (the `yaml` package, loaded on first use). */
 export async function yaml(value) {
   yamlModule ??= await import("yaml");
-  return yamlModule.stringify(value);
+  const text = yamlModule.stringify(value);
+  if (!hasRawControls(text)) return text;
+  // C1 and bidirectional controls pass through YAML's plain scalars; double-quoted ones carry
+  // \uNNNN escapes: the same value, inert on a terminal.
+  return inertJson(yamlModule.stringify(value, { defaultStringType: "QUOTE_DOUBLE", defaultKeyType: "QUOTE_DOUBLE" }));
 }
 
 export const jsonText = (value) => `${inertJson(JSON.stringify(value, null, 2))}\n`;

@@ -12,7 +12,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { CliError, usage, io } from "./errors.mjs";
 
 const FILE = "config.json";
-const PROFILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+export const PROFILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
 
 /** $CLOUDTOWER_CONFIG_DIR, else $XDG_CONFIG_HOME/cloudtower, else ~/.config/cloudtower. */
 export function configDir(environment) {

@@ -21,6 +21,9 @@ export const visible = (text) => String(text).replace(UNSAFE, escapeCode);
 // C0 and lone surrogates itself; the newlines of pretty-printing must stay).
 const RAW_IN_JSON = /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
+/** Whether `text` holds any of them. */
+export const hasRawControls = (text) => /[\u007f-\u009f\u202a-\u202e\u2066-\u2069]/.test(text);
+
 /** JSON text with those characters as \uNNNN escapes: the same value, inert on a terminal. */
 export const inertJson = (jsonText) => jsonText.replace(RAW_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 

@@ -8,7 +8,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import stringWidth from "string-width";
@@ -134,8 +134,36 @@ test("vms on a terminal: escapes shown, not acted on; columns by display width; 
     const json = await run(["vms", "--limit", "7", "--json"], { env: as(front.url) });
     assert.deepEqual(JSON.parse(json.stdout).map((vm) => vm.name), HOSTILE_NAMES, "JSON output stays exact");
     assert.ok(!json.stdout.includes("\u001b") && !json.stdout.includes("\u009b") && !json.stdout.includes("\u202e"), "as \\u escapes");
+
+    const yaml = await run(["vms", "--limit", "7", "-o", "yaml"], { env: as(front.url) });
+    assert.equal(yaml.code, 0, yaml.stderr);
+    for (const raw of ["\u001b", "\u009b", "\u202e", "\u0007"]) assert.ok(!yaml.stdout.includes(raw), `YAML: no raw ${JSON.stringify(raw)}`);
+    const { parse } = await import("yaml");
+    assert.deepEqual(parse(yaml.stdout).map((vm) => vm.name), HOSTILE_NAMES, "YAML output stays exact");
   } finally {
     vmNames = null;
+  }
+});
+
+test("completion never prints a profile name `auth login` could not have made (a planted config)", async () => {
+  const config = mkdtempSync(join(tmpdir(), "cloudtower-planted-"));
+  try {
+    const profile = { endpoint: "http://127.0.0.1:9", key: "planted-key-0123456789" };
+    writeFileSync(join(config, "config.json"), JSON.stringify({ current: null, profiles: { "$(touch /tmp/pwn)": profile, "x\u001b]0;pwn\u0007": profile, good: profile } }), { mode: 0o600 });
+    const names = await run(["__complete", "profiles"], { env: { CLOUDTOWER_CONFIG_DIR: config } });
+    assert.equal(names.stdout, "good\n");
+  } finally {
+    rmSync(config, { recursive: true, force: true });
+  }
+});
+
+test("key create --out-file --force replaces a regular file only, never a device or a symlink", async () => {
+  const link = join(dir, "key-link");
+  symlinkSync(join(dir, "elsewhere"), link);
+  for (const target of ["/dev/null", link]) {
+    const r = await run(["key", "create", "--name", "forced", "--out-file", target, "--force"], { env: as(front.url) });
+    assert.equal(r.code, 18, r.stderr);
+    assert.match(r.stderr, /not a regular file/);
   }
 });
 

@@ -236,6 +236,27 @@ test("the proxy passes every response header (request id, set-cookie, custom) an
   });
 });
 
+test("pages of other origins cannot drive CloudTower through the proxy (Origin, Sec-Fetch-Site); the console's own pages and tools can", async () => {
+  await withServer({ ca: certFile }, async (server) => {
+    const own = new URL(server.url);
+    const cases = [
+      [{ origin: "http://evil.example" }, 403],
+      [{ origin: `http://localhost:${Number(own.port) + 1}` }, 403], // another port of this host
+      [{ origin: "null" }, 403],
+      [{ "sec-fetch-site": "cross-site" }, 403],
+      [{ "sec-fetch-site": "same-site" }, 403],
+      [{ origin: own.origin, "sec-fetch-site": "same-origin" }, 418],
+      [{}, 418], // curl, scripts
+    ];
+    for (const [headers, status] of cases) {
+      const before = seen.length;
+      const response = await raw(server.url, { method: "POST", path: "/v2/api/__headers", headers });
+      assert.equal(response.status, status, JSON.stringify(headers));
+      if (status === 403) assert.equal(seen.length, before, "a refused request never reaches the upstream");
+    }
+  });
+});
+
 test("an unreachable upstream answers 502 ErrorBody JSON with a fresh request id", async () => {
   const closed = http.createServer();
   closed.listen(0, "127.0.0.1");
