@@ -297,15 +297,20 @@ pub fn login_options(value: &JsValue) -> Result<LoginOptions, Error> {
     Ok(options)
 }
 
-/// The password of a login's options, read before anything else so that any error of the
-/// call can be scrubbed of it.
-pub fn password_of(value: &JsValue) -> Option<Secret> {
+/// A string field of an object argument, if there is one (no error: the argument is checked
+/// properly by its reader).
+fn string_field(value: &JsValue, key: &str) -> Option<String> {
     value
         .is_object()
-        .then(|| Reflect::get(value, &"password".into()).ok())
+        .then(|| Reflect::get(value, &key.into()).ok())
         .flatten()
-        .and_then(|password| password.as_string())
-        .map(|password| Secret::new(&password))
+        .and_then(|field| field.as_string())
+}
+
+/// A secret field of an options argument (a login's `password`, a rotation's `key`), read
+/// before anything else so that any error of the call can be scrubbed of it.
+pub fn secret_in(value: &JsValue, key: &str) -> Option<Secret> {
+    string_field(value, key).map(|secret| Secret::new(&secret))
 }
 
 pub fn create_api_key_options(value: &JsValue) -> Result<CreateApiKeyOptions, Error> {
@@ -325,16 +330,6 @@ pub fn rotate_api_key_options(value: &JsValue) -> Result<RotateApiKeyOptions, Er
     };
     fields.finish()?;
     Ok(options)
-}
-
-/// The `key` of rotateApiKey's options, read first for the same reason as [`password_of`].
-pub fn key_of(value: &JsValue) -> Option<Secret> {
-    value
-        .is_object()
-        .then(|| Reflect::get(value, &"key".into()).ok())
-        .flatten()
-        .and_then(|key| key.as_string())
-        .map(|key| Secret::new(&key))
 }
 
 pub fn operation(value: &JsValue) -> Result<Operation, Error> {
@@ -361,17 +356,12 @@ pub fn revoke_target(value: &JsValue) -> Result<RevokeTarget, Error> {
     if value.is_string() {
         return secret(value, "key").map(RevokeTarget::Key);
     }
-    let id = value
-        .is_object()
-        .then(|| Reflect::get(value, &"id".into()).ok())
-        .flatten()
-        .and_then(|id| id.as_string())
-        .ok_or_else(|| {
-            Error::invalid_argument(
-                "key",
-                "must be the key (a string) or { id } of a listed key",
-            )
-        })?;
+    let id = string_field(value, "id").ok_or_else(|| {
+        Error::invalid_argument(
+            "key",
+            "must be the key (a string) or { id } of a listed key",
+        )
+    })?;
     validate_name("key.id", &id).map(RevokeTarget::Id)
 }
 

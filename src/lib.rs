@@ -170,7 +170,7 @@ impl CloudTowerClient {
         let (options, call_options) = (JsValue::from(options), optional(call_options));
         run(
             &self.0,
-            convert::password_of(&options),
+            convert::secret_in(&options, "password"),
             |client, _| async move {
                 let login = convert::login_options(&options)?;
                 let call = client.call(convert::call_options(&call_options)?)?;
@@ -311,15 +311,19 @@ impl CloudTowerClient {
         call_options: Option<Ts<CallOptions>>,
     ) -> Promise {
         let (options, call_options) = (JsValue::from(options), optional(call_options));
-        run(&self.0, convert::key_of(&options), |client, _| async move {
-            let options = convert::rotate_api_key_options(&options)?;
-            let call = client.call(convert::call_options(&call_options)?)?;
-            to_js(
-                &client
-                    .rotate_key(&options.key, &options.name, &call)
-                    .await?,
-            )
-        })
+        run(
+            &self.0,
+            convert::secret_in(&options, "key"),
+            |client, _| async move {
+                let options = convert::rotate_api_key_options(&options)?;
+                let call = client.call(convert::call_options(&call_options)?)?;
+                to_js(
+                    &client
+                        .rotate_key(&options.key, &options.name, &call)
+                        .await?,
+                )
+            },
+        )
     }
 
     #[wasm_bindgen(skip_typescript)]
