@@ -162,7 +162,7 @@ impl Pair {
                 future_to_promise(async move {
                     let probe = match transport.send(&request, timeout, None, true).await {
                         Ok(exchange) => Probe::from_status(exchange.status),
-                        Err(error) => Probe::Failed(error.message),
+                        Err(mut error) => Probe::Failed(std::mem::take(&mut error.message)),
                     };
                     probes.borrow_mut()[i] = probe;
                     Ok(JsValue::UNDEFINED)

@@ -182,10 +182,36 @@ impl FailedTask {
     }
 }
 
-/// The client's one error. In JS it becomes a `CloudTowerError` with the same fields.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("{message}")]
-pub struct Error {
+/// The client's one error. In JS it becomes a `CloudTowerError` with the same fields. Boxed:
+/// every fallible step of every async flow moves a `Result<_, Error>`, and a pointer-sized error
+/// keeps those moves (and the wasm) small.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Error(Box<Fields>);
+
+impl std::ops::Deref for Error {
+    type Target = Fields;
+    fn deref(&self) -> &Fields {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Error {
+    fn deref_mut(&mut self) -> &mut Fields {
+        &mut self.0
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// What an [`Error`] says.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fields {
     pub code: ErrorCode,
     pub message: String,
     /// HTTP status, 0 when no HTTP answer arrived.
@@ -196,8 +222,8 @@ pub struct Error {
     pub operation: Option<String>,
     /// The step of a multi-step flow (key rotation) that failed.
     pub step: Option<&'static str>,
-    /// What the server said beyond a message; boxed, as most errors carry none of it.
-    pub details: Box<Details>,
+    /// What the server said beyond a message.
+    pub details: Details,
 }
 
 /// The server's own account of a failure.
@@ -244,15 +270,15 @@ impl NodeReport {
 
 impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
+        Self(Box::new(Fields {
             code,
             message: message.into(),
             status: 0,
             request_id: None,
             operation: None,
             step: None,
-            details: Box::default(),
-        }
+            details: Details::default(),
+        }))
     }
 
     pub fn invalid_argument(field: &str, problem: impl std::fmt::Display) -> Self {
@@ -310,14 +336,15 @@ impl Error {
             return self;
         }
         let mut scrub = |text: &mut String| scrub(text, &secrets);
-        scrub(&mut self.message);
-        for text in [&mut self.operation, &mut self.request_id]
+        let fields = &mut *self.0;
+        scrub(&mut fields.message);
+        for text in [&mut fields.operation, &mut fields.request_id]
             .into_iter()
             .flatten()
         {
             scrub(text);
         }
-        let details = &mut *self.details;
+        let details = &mut fields.details;
         if let Some(body) = details.error_body.as_mut() {
             body.for_each_string(&mut scrub);
         }

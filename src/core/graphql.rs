@@ -335,15 +335,12 @@ pub fn parse_list_api_keys(response: &HttpResponse) -> Result<Vec<ApiKeyRecord>>
                 .iter()
                 .any(|e| e.message().contains("Cannot query field \"apiKeys\""))
         });
+        let mut error = error;
         if missing_field {
-            Error {
-                code: ErrorCode::Unsupported,
-                message: "this CloudTower has no apiKeys query, so keys cannot be listed; keep track of the keys you issue".into(),
-                ..error
-            }
-        } else {
-            error
+            error.code = ErrorCode::Unsupported;
+            error.message = "this CloudTower has no apiKeys query, so keys cannot be listed; keep track of the keys you issue".into();
         }
+        error
     })
 }
 

@@ -237,7 +237,7 @@ mod tests {
             assert_eq!(error.status, status);
             assert_eq!(error.request_id.as_deref(), Some("req-1"));
             assert_eq!(error.operation.as_deref(), Some("get-vms"));
-            let parsed = error.details.error_body.expect("ErrorBody kept");
+            let parsed = error.details.error_body.clone().expect("ErrorBody kept");
             assert_eq!(error.message, parsed.message);
         }
     }
@@ -273,7 +273,7 @@ mod tests {
             )
         );
         assert_eq!(
-            error.details.error_body.unwrap().message.chars().count(),
+            error.details.error_body.clone().unwrap().message.chars().count(),
             6000,
             "the body keeps it whole"
         );

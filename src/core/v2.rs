@@ -160,7 +160,7 @@ pub fn parse_login(response: &HttpResponse) -> Result<Secret> {
                 .with_operation(OPERATION),
         );
     }
-    let error = error_from_status(OPERATION, response);
+    let mut error = error_from_status(OPERATION, response);
     let server_code = error
         .details
         .error_body
@@ -172,14 +172,12 @@ pub fn parse_login(response: &HttpResponse) -> Result<Secret> {
         || looks_like_mfa(&server_code)
     {
         let mut mfa = mfa_error(OPERATION, &error.message, response);
-        mfa.details.error_body = error.details.error_body;
+        mfa.details.error_body = error.details.error_body.take();
         return Err(mfa);
     }
     if matches!(response.status, 400 | 401 | 403) {
-        return Err(Error {
-            code: ErrorCode::Unauthorized,
-            ..error
-        });
+        error.code = ErrorCode::Unauthorized;
+        return Err(error);
     }
     Err(error)
 }
