@@ -5,7 +5,6 @@
 use std::cell::RefCell;
 
 use js_sys::{Array, Function, JsString, Object, Promise, Reflect, JSON};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
@@ -537,18 +536,6 @@ pub fn json_kind(value: &JsValue) -> JsonKind {
     }
 }
 
-/// A typed result as a plain JS object.
-pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, Error> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| {
-            Error::new(
-                ErrorCode::Decode,
-                format!("cannot convert a result to JS: {e}"),
-            )
-        })
-}
-
 thread_local! {
     /// The package's `CloudTowerError` class, registered by its entry file: wasm-bindgen cannot
     /// define an `Error` subclass for every target, so the class is written in JS.
@@ -612,11 +599,11 @@ pub fn to_js_error(error: Error) -> JsValue {
     plain.unchecked_into()
 }
 
-/// A JS callback as a Rust one that reports `T`.
-pub fn callback<T: Serialize>(function: Option<Function>) -> impl Fn(&T) {
-    move |report: &T| {
-        if let (Some(function), Ok(report)) = (&function, to_js(report)) {
-            notify(function, &report);
+/// A JS callback as a Rust one that reports a JSON value.
+pub fn callback(function: Option<Function>) -> impl Fn(&Json) {
+    move |report: &Json| {
+        if let Some(function) = &function {
+            notify(function, &from_json(report));
         }
     }
 }

@@ -2,17 +2,17 @@
 //! logs and metrics. Summaries hold no header values and no bodies, so no secret reaches them.
 
 use js_sys::Function;
-use serde::Serialize;
 use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{self, to_js};
+use crate::convert;
 use crate::core::error::Error;
+use crate::core::json::Json;
 use crate::core::request::HttpRequest;
 use crate::transport::Exchange;
 
 /// What `onRequest` receives before each attempt.
-#[derive(Serialize, Tsify)]
+#[derive(Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestSummary<'a> {
     /// The v2 operation (`get-vms`) or GraphQL operation name (`createApiKey`).
@@ -26,7 +26,7 @@ pub struct RequestSummary<'a> {
 }
 
 /// What `onResponse` receives after each attempt.
-#[derive(Serialize, Tsify)]
+#[derive(Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct ResponseSummary<'a> {
     #[serde(flatten)]
@@ -41,6 +41,37 @@ pub struct ResponseSummary<'a> {
     /// The error code when the attempt failed without an answer (`NETWORK`, `TIMEOUT`, ...).
     #[tsify(type = "string | null")]
     pub error_code: Option<&'static str>,
+}
+
+impl RequestSummary<'_> {
+    fn entries(&self) -> Vec<(String, Json)> {
+        [
+            ("operation", self.operation.into()),
+            ("attempt", u64::from(self.attempt).into()),
+            ("method", self.method.into()),
+            ("url", self.url.into()),
+            ("requestBytes", u64::from(self.request_bytes).into()),
+        ]
+        .map(|(key, value)| (key.to_owned(), value))
+        .into()
+    }
+}
+
+impl ResponseSummary<'_> {
+    fn to_json(&self) -> Json {
+        let mut entries = self.request.entries();
+        entries.extend(
+            [
+                ("status", u64::from(self.status).into()),
+                ("durationMs", self.duration_ms.into()),
+                ("requestId", self.request_id.clone().into()),
+                ("responseChars", u64::from(self.response_chars).into()),
+                ("errorCode", self.error_code.into()),
+            ]
+            .map(|(key, value): (&str, Json)| (key.to_owned(), value)),
+        );
+        Json::Object(entries)
+    }
 }
 
 pub struct Hooks {
@@ -58,7 +89,10 @@ impl Hooks {
 
     pub fn before(&self, request: &HttpRequest, attempt: u32) {
         if let Some(hook) = &self.on_request {
-            notify(hook, &summary(request, attempt));
+            convert::notify(
+                hook,
+                &convert::from_json(&Json::Object(summary(request, attempt).entries())),
+            );
         }
     }
 
@@ -81,17 +115,15 @@ impl Hooks {
             ),
             Err(error) => (error.status, None, 0, Some(error.code.as_str())),
         };
-        notify(
-            hook,
-            &ResponseSummary {
-                request: summary(request, attempt),
-                status,
-                duration_ms,
-                request_id,
-                response_chars,
-                error_code,
-            },
-        );
+        let summary = ResponseSummary {
+            request: summary(request, attempt),
+            status,
+            duration_ms,
+            request_id,
+            response_chars,
+            error_code,
+        };
+        convert::notify(hook, &convert::from_json(&summary.to_json()));
     }
 }
 
@@ -102,11 +134,5 @@ fn summary(request: &HttpRequest, attempt: u32) -> RequestSummary<'_> {
         method: request.method.as_str(),
         url: &request.url,
         request_bytes: request.body.as_ref().map_or(0, String::len) as u32,
-    }
-}
-
-fn notify<T: Serialize>(hook: &Function, summary: &T) {
-    if let Ok(summary) = to_js(summary) {
-        convert::notify(hook, &summary);
     }
 }

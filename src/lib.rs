@@ -24,9 +24,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use crate::client::{Client, Pager, Step};
-use crate::convert::{to_js, to_js_error, RevokeTarget, Thrown};
+use crate::convert::{from_json, to_js_error, RevokeTarget, Thrown};
 use crate::core::error::Error;
-use crate::core::model::LoginOptions;
+use crate::core::model::{ApiKeyRecord, AuthnStrategy, LoginOptions};
 use crate::core::paging;
 use crate::core::secret::{Credential, Secret};
 
@@ -204,7 +204,9 @@ impl CloudTowerClient {
         run(&self.0, None, |client, _| async move {
             let options = convert::create_api_key_options(&options)?;
             let call = client.call(convert::call_options(&call_options)?)?;
-            to_js(&client.issue_key(&options.name, &call).await?)
+            Ok::<_, Error>(from_json(
+                &client.issue_key(&options.name, &call).await?.to_json(),
+            ))
         })
     }
 
@@ -228,7 +230,7 @@ impl CloudTowerClient {
                 RevokeTarget::Key(key) => client.revoke_key(&key, &call).await?,
                 RevokeTarget::Id(id) => client.revoke_key_by_id(&id, &call).await?,
             };
-            to_js(&result)
+            Ok::<_, Error>(from_json(&result.to_json()))
         })
     }
 
@@ -238,7 +240,9 @@ impl CloudTowerClient {
         let call_options = optional(call_options);
         run(&self.0, None, |client, _| async move {
             let call = client.call(convert::call_options(&call_options)?)?;
-            to_js(&client.list_keys(&call).await?)
+            Ok::<_, Error>(from_json(&ApiKeyRecord::list_to_json(
+                &client.list_keys(&call).await?,
+            )))
         })
     }
 
@@ -248,7 +252,7 @@ impl CloudTowerClient {
         let call_options = optional(call_options);
         run(&self.0, None, |client, _| async move {
             let call = client.call(convert::call_options(&call_options)?)?;
-            to_js(&client.current_user(&call).await?)
+            Ok::<_, Error>(from_json(&client.current_user(&call).await?.to_json()))
         })
     }
 
@@ -258,7 +262,9 @@ impl CloudTowerClient {
         let call_options = optional(call_options);
         run(&self.0, None, |client, _| async move {
             let call = client.call(convert::call_options(&call_options)?)?;
-            to_js(&client.authn_strategies(&call).await?)
+            Ok::<_, Error>(from_json(&AuthnStrategy::list_to_json(
+                &client.authn_strategies(&call).await?,
+            )))
         })
     }
 
@@ -317,11 +323,8 @@ impl CloudTowerClient {
             |client, _| async move {
                 let options = convert::rotate_api_key_options(&options)?;
                 let call = client.call(convert::call_options(&call_options)?)?;
-                to_js(
-                    &client
-                        .rotate_key(&options.key, &options.name, &call)
-                        .await?,
-                )
+                let key = client.rotate_key(&options.key, &options.name, &call);
+                Ok::<_, Error>(from_json(&key.await?.to_json()))
             },
         )
     }

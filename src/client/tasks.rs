@@ -1,24 +1,32 @@
 //! Waiting for tasks: one `get-tasks` per round for all ids, until every task ended.
 
-use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 use super::{with_exchange, Call, Client};
 use crate::convert;
 use crate::core::error::{Error, ErrorCode};
-use crate::core::json::Json;
+use crate::core::json::{object, Json};
 use crate::core::operations;
 use crate::core::request::validate_optional_timeout;
 use crate::core::tasks::{self, Outcome, Waiter};
 use crate::transport;
 
 /// What `onProgress` of `waitForTasks` receives after each round.
-#[derive(Serialize)]
 pub struct WaitProgress {
     pub ended: usize,
     pub total: usize,
     /// Mean progress over all tasks, 0 to 1, ended ones counting 1.
     pub progress: f64,
+}
+
+impl WaitProgress {
+    pub fn to_json(&self) -> Json {
+        object([
+            ("ended", (self.ended as u64).into()),
+            ("total", (self.total as u64).into()),
+            ("progress", self.progress.into()),
+        ])
+    }
 }
 
 impl Client {
@@ -30,7 +38,7 @@ impl Client {
         interval_ms: Option<f64>,
         timeout_ms: Option<f64>,
         call: &Call,
-        on_progress: impl Fn(&WaitProgress),
+        on_progress: impl Fn(&Json),
     ) -> Result<JsValue, Error> {
         let interval_ms = validate_optional_timeout(
             "options.intervalMs",
@@ -67,11 +75,14 @@ impl Client {
             let round = waiter
                 .assess(answer.json())
                 .map_err(|e| with_exchange(e, &exchange))?;
-            on_progress(&WaitProgress {
-                ended: round.ended,
-                total: round.total,
-                progress: round.progress,
-            });
+            on_progress(
+                &WaitProgress {
+                    ended: round.ended,
+                    total: round.total,
+                    progress: round.progress,
+                }
+                .to_json(),
+            );
             match round.outcome {
                 Outcome::Succeeded => return convert::parse_json(&exchange.body, get_tasks.name),
                 Outcome::Failed(failed) => {

@@ -1,9 +1,8 @@
 //! Typed inputs and results of the API-key flow, shared by the core and the JS surface.
 
-use serde::{Serialize, Serializer};
 use tsify::Tsify;
 
-use super::json::At;
+use super::json::{object, At, Json};
 use super::request::validate_credential;
 use super::secret::Secret;
 
@@ -49,7 +48,7 @@ pub struct LoginOptions {
 }
 
 /// A role as attached to an API key.
-#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Tsify)]
 pub struct ApiKeyRole {
     pub id: String,
     /// `ADMIN`, `READ_ONLY`, ... (`UserRolePreset`), or null for a custom role.
@@ -58,19 +57,18 @@ pub struct ApiKeyRole {
 }
 
 /// A newly issued API key: the only object that ever carries the key itself.
-#[derive(Serialize, Tsify)]
+#[derive(Tsify)]
 pub struct ApiKey {
     pub id: String,
     /// The secret. CloudTower shows it once, at creation: store it now.
     #[tsify(type = "string")]
-    #[serde(serialize_with = "serialize_secret")]
     pub key: Secret,
     pub name: String,
     pub roles: Vec<ApiKeyRole>,
 }
 
 /// An existing API key as listed by the server, without its secret.
-#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Tsify)]
 pub struct ApiKeyRecord {
     pub id: String,
     pub name: String,
@@ -85,7 +83,7 @@ pub struct ApiKeyRecord {
 
 /// `client.deleteApiKey(key)` result. Deleting a key that no longer exists is not an error:
 /// `alreadyRevoked` is then true and `id` null.
-#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct DeleteApiKeyResult {
     #[tsify(type = "string | null")]
@@ -93,7 +91,7 @@ pub struct DeleteApiKeyResult {
     pub already_revoked: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Tsify)]
 pub struct UserRole {
     pub id: String,
     pub name: String,
@@ -102,7 +100,7 @@ pub struct UserRole {
 }
 
 /// The user behind the client's credential (GraphQL `my`).
-#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Tsify)]
 pub struct User {
     pub id: String,
     pub username: String,
@@ -112,15 +110,100 @@ pub struct User {
 }
 
 /// An authentication strategy (GraphQL `authnStrategies`), e.g. an LDAP directory.
-#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Tsify)]
 pub struct AuthnStrategy {
     pub id: String,
     #[serde(rename = "type")]
     pub kind: String,
 }
 
-fn serialize_secret<S: Serializer>(secret: &Secret, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(secret.expose())
+// What JS receives: `to_json` writes each result with the names its TypeScript type (derived
+// above) declares; `tests/client/result-shapes.test.mjs` holds the two together.
+
+fn list<T>(items: &[T], to_json: fn(&T) -> Json) -> Json {
+    Json::Array(items.iter().map(to_json).collect())
+}
+
+impl ApiKeyRole {
+    pub fn to_json(&self) -> Json {
+        object([
+            ("id", self.id.as_str().into()),
+            ("preset", self.preset.clone().into()),
+        ])
+    }
+}
+
+impl ApiKey {
+    /// The one place a key's secret is written out: the caller asked for it.
+    pub fn to_json(&self) -> Json {
+        object([
+            ("id", self.id.as_str().into()),
+            ("key", self.key.expose().into()),
+            ("name", self.name.as_str().into()),
+            ("roles", list(&self.roles, ApiKeyRole::to_json)),
+        ])
+    }
+}
+
+impl ApiKeyRecord {
+    pub fn to_json(&self) -> Json {
+        object([
+            ("id", self.id.as_str().into()),
+            ("name", self.name.as_str().into()),
+            ("description", self.description.clone().into()),
+            ("editable", self.editable.map(Json::Bool).into()),
+            ("username", self.username.clone().into()),
+            ("roles", list(&self.roles, ApiKeyRole::to_json)),
+        ])
+    }
+
+    pub fn list_to_json(records: &[Self]) -> Json {
+        list(records, Self::to_json)
+    }
+}
+
+impl DeleteApiKeyResult {
+    pub fn to_json(&self) -> Json {
+        object([
+            ("id", self.id.clone().into()),
+            ("alreadyRevoked", Json::Bool(self.already_revoked)),
+        ])
+    }
+}
+
+impl UserRole {
+    pub fn to_json(&self) -> Json {
+        object([
+            ("id", self.id.as_str().into()),
+            ("name", self.name.as_str().into()),
+            ("preset", self.preset.clone().into()),
+        ])
+    }
+}
+
+impl User {
+    pub fn to_json(&self) -> Json {
+        object([
+            ("id", self.id.as_str().into()),
+            ("username", self.username.as_str().into()),
+            ("name", self.name.as_str().into()),
+            ("source", self.source.as_str().into()),
+            ("roles", list(&self.roles, UserRole::to_json)),
+        ])
+    }
+}
+
+impl AuthnStrategy {
+    pub fn to_json(&self) -> Json {
+        object([
+            ("id", self.id.as_str().into()),
+            ("type", self.kind.as_str().into()),
+        ])
+    }
+
+    pub fn list_to_json(strategies: &[Self]) -> Json {
+        list(strategies, Self::to_json)
+    }
 }
 
 impl ApiKeyRole {

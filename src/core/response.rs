@@ -273,7 +273,14 @@ mod tests {
             )
         );
         assert_eq!(
-            error.details.error_body.clone().unwrap().message.chars().count(),
+            error
+                .details
+                .error_body
+                .clone()
+                .unwrap()
+                .message
+                .chars()
+                .count(),
             6000,
             "the body keeps it whole"
         );
