@@ -110,7 +110,7 @@ fn refuse_api_suffix(base: &str, path: &str) -> Result<()> {
     else {
         return Ok(());
     };
-    let root = &base[..base.len() - suffix.len()];
+    let root = base.get(..base.len() - suffix.len()).unwrap_or(base);
     Err(Error::invalid_argument(
         FIELD,
         format!(

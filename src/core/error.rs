@@ -325,7 +325,7 @@ impl Error {
                 let json = quoted(secret);
                 [
                     secret.to_owned(),
-                    json[1..json.len() - 1].to_owned(),
+                    json.get(1..json.len() - 1).unwrap_or_default().to_owned(),
                     percent_encoded(secret),
                 ]
             })
@@ -419,17 +419,17 @@ fn scrub_cut(text: &mut String, secret: &str) {
             out.push(CUT);
         }
         // The longest beginning of the secret (at least a few characters) the piece ends with.
-        let prefix = secret
+        let minimum = MIN_CUT_PREFIX.min(secret.chars().count());
+        let kept = secret
             .char_indices()
             .map(|(at, c)| at + c.len_utf8())
-            .filter(|&end| {
-                secret[..end].chars().count() >= MIN_CUT_PREFIX.min(secret.chars().count())
-            })
-            .filter(|&end| piece.ends_with(&secret[..end]))
-            .max();
-        match prefix {
-            Some(end) if index < last => {
-                out.push_str(&piece[..piece.len() - end]);
+            .filter_map(|end| secret.get(..end))
+            .filter(|prefix| prefix.chars().count() >= minimum)
+            .filter_map(|prefix| piece.strip_suffix(prefix))
+            .min_by_key(|kept| kept.len());
+        match kept {
+            Some(kept) if index < last => {
+                out.push_str(kept);
                 out.push_str(REDACTED);
             }
             _ => out.push_str(piece),
@@ -455,10 +455,8 @@ fn scrub(text: &mut String, secrets: &[&str]) {
         let mut out = String::with_capacity(text.len());
         let mut rest = text.as_str();
         let mut before: Option<char> = None;
-        while let Some(at) = rest.find(secret) {
-            let head = &rest[..at];
+        while let Some((head, tail)) = rest.split_once(secret) {
             let previous = head.chars().next_back().or(before);
-            let tail = &rest[at + secret.len()..];
             let alone = !previous.is_some_and(char::is_alphanumeric)
                 && !tail.chars().next().is_some_and(char::is_alphanumeric);
             out.push_str(head);
@@ -468,10 +466,11 @@ fn scrub(text: &mut String, secrets: &[&str]) {
                 rest = tail;
             } else {
                 // Not a match here: keep one character and look again after it.
-                let first = rest[at..].chars().next().unwrap_or_default();
+                let mut after = rest.get(head.len()..).unwrap_or_default().chars();
+                let first = after.next().unwrap_or_default();
                 out.push(first);
                 before = Some(first);
-                rest = &rest[at + first.len_utf8()..];
+                rest = after.as_str();
             }
         }
         out.push_str(rest);

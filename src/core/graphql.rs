@@ -162,10 +162,10 @@ fn document_operation_name(query: &str) -> Option<&str> {
         .iter()
         .find_map(|keyword| rest.strip_prefix(keyword))?
         .trim_start();
-    let end = after_keyword
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(after_keyword.len());
-    let name = &after_keyword[..end];
+    let name = after_keyword
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or_default();
     (!name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit())).then_some(name)
 }
 

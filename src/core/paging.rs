@@ -67,15 +67,16 @@ impl Listing {
         let operation = lookup(operation)?;
         let connection = counting_twin(&operation)?;
         let rest = body.rest_text.as_deref().unwrap_or("{}");
-        let is_object = matches!(body.parsed, Json::Object(_) | Json::Null)
-            && rest.starts_with('{')
-            && rest.ends_with('}');
-        if !is_object {
+        let members = rest
+            .strip_prefix('{')
+            .and_then(|rest| rest.strip_suffix('}'))
+            .filter(|_| matches!(body.parsed, Json::Object(_) | Json::Null));
+        let Some(members) = members else {
             return Err(Error::invalid_argument(
                 "body",
                 "must be an object such as { where, orderBy }",
             ));
-        }
+        };
         let has = |key: &str| body.parsed.has(key);
         if let Some(field) = ["first", "last", "skip", "after", "before"]
             .iter()
@@ -109,7 +110,7 @@ impl Listing {
             } else {
                 Strategy::Cursor
             },
-            rest: rest[1..rest.len() - 1].to_owned(),
+            rest: members.to_owned(),
             where_text: body.where_text,
             page_size,
         })

@@ -93,14 +93,12 @@ pub const MAX_SERVER_TEXT: usize = 2000;
 
 /// `text`, cut to [`MAX_SERVER_TEXT`] characters with a marker that gives the full length.
 pub fn bounded(text: &str) -> String {
-    match text.char_indices().nth(MAX_SERVER_TEXT) {
-        None => text.to_owned(),
-        Some((end, _)) => format!(
-            "{}… (cut: {} characters in all)",
-            &text[..end],
-            text.chars().count()
-        ),
+    let mut rest = text.chars();
+    let kept: String = rest.by_ref().take(MAX_SERVER_TEXT).collect();
+    if rest.as_str().is_empty() {
+        return kept;
     }
+    format!("{kept}… (cut: {} characters in all)", text.chars().count())
 }
 
 /// Whether a code or message speaks of a second factor. The 2FA login answer is undocumented,
