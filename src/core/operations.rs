@@ -68,48 +68,84 @@ impl Operation {
     }
 }
 
-fn parse_line(line: &'static str) -> Option<Operation> {
-    let (name, flags) = line.split_once(' ')?;
+/// An operation from its decoded name and its catalogue flags (`A`, `O`, `S` for a POST with a
+/// credential; otherwise method, auth and response).
+fn operation(name: &'static str, flags: &str) -> Option<Operation> {
     let mut flags = flags.chars();
-    let method = match flags.next()? {
-        'G' => Method::Get,
-        _ => Method::Post,
-    };
-    let auth = match flags.next()? {
-        'N' => Auth::None,
-        'B' => Auth::Basic,
-        _ => Auth::Credential,
-    };
-    let response = match flags.next()? {
-        'A' => JsonKind::Array,
-        'O' => JsonKind::Object,
-        'S' => JsonKind::String,
-        _ => JsonKind::Other,
+    let (method, auth, response) = match (flags.next()?, flags.next(), flags.next()) {
+        (response, None, None) => ('P', 'T', response),
+        (method, Some(auth), Some(response)) => (method, auth, response),
+        _ => return None,
     };
     Some(Operation {
         name,
-        method,
-        auth,
-        response,
+        method: match method {
+            'G' => Method::Get,
+            _ => Method::Post,
+        },
+        auth: match auth {
+            'N' => Auth::None,
+            'B' => Auth::Basic,
+            _ => Auth::Credential,
+        },
+        response: match response {
+            'A' => JsonKind::Array,
+            'O' => JsonKind::Object,
+            'S' => JsonKind::String,
+            _ => JsonKind::Other,
+        },
     })
+}
+
+/// The catalogue decoded: its names are front-coded (each shares a counted prefix with the
+/// previous one), so they are spelled out once, into one string kept for the thread's life.
+fn decode() -> Vec<Operation> {
+    let mut names = String::with_capacity(2 * OPERATIONS.len());
+    let mut entries = Vec::new();
+    let mut previous = 0..0;
+    for line in OPERATIONS.lines() {
+        let shared = line
+            .get(..2)
+            .and_then(|digits| digits.parse::<usize>().ok());
+        let (Some(shared), Some((rest, flags))) =
+            (shared, line.get(2..).and_then(|rest| rest.split_once(' ')))
+        else {
+            continue;
+        };
+        let start = names.len();
+        let prefix = previous.start..(previous.start + shared).min(previous.end);
+        let prefix = names.get(prefix).unwrap_or_default().to_owned();
+        names.push_str(&prefix);
+        names.push_str(rest);
+        previous = start..names.len();
+        entries.push((previous.clone(), flags));
+    }
+    let names: &'static str = Box::leak(names.into_boxed_str());
+    entries
+        .into_iter()
+        .filter_map(|(span, flags)| operation(names.get(span)?, flags))
+        .collect()
+}
+
+/// Every operation, sorted by name, decoded once per thread.
+fn index() -> &'static [Operation] {
+    thread_local! {
+        static INDEX: &'static [Operation] = Box::leak(decode().into_boxed_slice());
+    }
+    INDEX.with(|index| *index)
 }
 
 pub fn all() -> impl Iterator<Item = Operation> {
-    OPERATIONS.lines().filter_map(parse_line)
+    index().iter().copied()
 }
 
-/// Binary search over the catalogue, which is sorted by name, indexed once per thread: every
-/// call looks its operation up.
+/// Binary search over the catalogue, which is sorted by name: every call looks its operation up.
 fn find(name: &str) -> Option<Operation> {
-    thread_local! {
-        static INDEX: Vec<Operation> = all().collect();
-    }
-    INDEX.with(|index| {
-        index
-            .binary_search_by(|operation| operation.name.cmp(name))
-            .ok()
-            .map(|at| index[at])
-    })
+    let index = index();
+    index
+        .binary_search_by(|operation| operation.name.cmp(name))
+        .ok()
+        .and_then(|at| index.get(at).copied())
 }
 
 /// The catalogue entry for `name`, or `INVALID_ARGUMENT` suggesting the closest known names.
@@ -190,6 +226,31 @@ mod tests {
             .name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')));
+    }
+
+    #[test]
+    fn front_coded_names_decode_to_the_spec_names() {
+        // The CLI's list, generated from the same spec, spells every name out.
+        let cli = include_str!("../../pkg-template/cli/operations.mjs");
+        let spelled: Vec<&str> = cli
+            .lines()
+            .filter_map(|line| line.split_once(' '))
+            .filter(|(_, flags)| flags.len() == 2 && flags.chars().all(|c| c.is_ascii_uppercase()))
+            .map(|(name, _)| name)
+            .collect();
+        let decoded: Vec<&str> = all().map(|operation| operation.name).collect();
+        let missing: Vec<_> = spelled
+            .iter()
+            .filter(|name| !decoded.contains(name))
+            .collect();
+        let extra: Vec<_> = decoded
+            .iter()
+            .filter(|name| !spelled.contains(name))
+            .collect();
+        assert!(
+            missing.is_empty() && extra.is_empty() && decoded == spelled,
+            "missing {missing:?}, extra {extra:?}"
+        );
     }
 
     #[test]
