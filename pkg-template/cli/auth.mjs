@@ -164,9 +164,10 @@ async function authLogout(ctx) {
       "valid: revoke it with `cloudtower key delete --stdin` or in the CloudTower console\n");
     return;
   }
-  if (profile.withKey) {
-    throw usage(`profile "${name}" holds a key stored with --with-key; revoking it needs a password login (set CLOUDTOWER_USERNAME), ` +
-      "or remove it without revoking with `cloudtower auth logout --forget`");
+  // A --with-key profile knows no user name to log in with: revoking needs one named.
+  if (profile.withKey && !ctx.environment.CLOUDTOWER_USERNAME) {
+    throw usage(`profile "${name}" holds a key stored with --with-key; revoking it needs a password login of a user who may ` +
+      "delete it (set CLOUDTOWER_USERNAME), or remove the profile without revoking with `cloudtower auth logout --forget`");
   }
   ctx.environment = { ...ctx.environment, CLOUDTOWER_USERNAME: ctx.environment.CLOUDTOWER_USERNAME || profile.username };
   const connection = await connect(ctx, { need: "password", endpoint: profile.endpoint, useProfile: false });

@@ -137,9 +137,15 @@ test("auth login --with-key stores an existing key (2FA users); logout needs --f
   assert.equal(bad.code, 8, "an invalid key is not stored");
   assert.equal(config(dir).profiles.bad, undefined);
 
-  const noForget = await run(["auth", "logout", "--profile", "twofa"], { env: { CLOUDTOWER_CONFIG_DIR: dir, CLOUDTOWER_USERNAME: mfa.username } });
-  assert.equal(noForget.code, 2);
-  assert.match(noForget.stderr, /--forget/);
+  const noUser = await run(["auth", "logout", "--profile", "twofa"], { env: { CLOUDTOWER_CONFIG_DIR: dir } });
+  assert.equal(noUser.code, 2);
+  assert.match(noUser.stderr, /set CLOUDTOWER_USERNAME\), or remove the profile without revoking with `cloudtower auth logout --forget`/);
+  // The named user is the one that logs in: a 2FA user cannot, and the profile stays.
+  const twoFactor = await run(["auth", "logout", "--profile", "twofa", "--password-stdin"],
+    { env: { CLOUDTOWER_CONFIG_DIR: dir, CLOUDTOWER_USERNAME: mfa.username }, input: `${mfa.password}\n` });
+  assert.equal(twoFactor.code, 10, twoFactor.stderr);
+  assert.match(twoFactor.stderr, /MFA_REQUIRED/);
+  assert.equal(config(dir).profiles.twofa.key, key, "still stored");
   const forget = await run(["auth", "logout", "--profile", "twofa", "--forget"], { env: { CLOUDTOWER_CONFIG_DIR: dir } });
   assert.equal(forget.code, 0, forget.stderr);
   assert.match(forget.stderr, /^warning: profile "twofa" is removed but its API key was not revoked and is still valid/);
