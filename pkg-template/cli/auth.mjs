@@ -4,10 +4,9 @@
 // let an API key revoke keys.
 
 import { hostname } from "node:os";
-import { createInterface } from "node:readline/promises";
 import { CliError, usage } from "./errors.mjs";
 import { connect, endpointOf, withConnection } from "./connect.mjs";
-import { readSecrets } from "./terminal.mjs";
+import { promptText, readSecrets } from "./terminal.mjs";
 import { visible } from "./text.mjs";
 import { outputFormat, writeValue } from "./output.mjs";
 import { checkProfileName, configPath, readConfig, selectedProfile, updateConfig } from "./profiles.mjs";
@@ -26,14 +25,9 @@ async function username(ctx, profile) {
   if (fromEnvironment) return fromEnvironment;
   if (profile?.username) return profile.username;
   if (!process.stdin.isTTY) throw usage("no user name: set CLOUDTOWER_USERNAME (standard input is not a terminal to ask on)");
-  const prompt = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  try {
-    const answer = (await prompt.question("User name: ")).trim();
-    if (!answer) throw usage("no user name given");
-    return answer;
-  } finally {
-    prompt.close();
-  }
+  const answer = (await promptText("User name: ")).trim();
+  if (!answer) throw usage("no user name given");
+  return answer;
 }
 
 async function authLogin(ctx) {

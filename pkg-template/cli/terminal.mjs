@@ -8,13 +8,22 @@ import { visible, truncate, columnsOf } from "./text.mjs";
  * @inquirer/password prompt (loaded only when a prompt is needed). The prompt goes to stderr, so
  * stdout stays clean for pipes; Ctrl-C (or closing the terminal) is an interruption (exit 130).
  */
-export async function promptHidden(prompt, { stdin = process.stdin, stderr = process.stderr } = {}) {
+export function promptHidden(prompt, streams) {
+  return ask("@inquirer/password", { mask: false }, prompt, streams);
+}
+
+/** Reads a line (a user name) from the terminal, echoed, with @inquirer/input; as promptHidden. */
+export function promptText(prompt, streams) {
+  return ask("@inquirer/input", {}, prompt, streams);
+}
+
+async function ask(module, options, prompt, { stdin = process.stdin, stderr = process.stderr } = {}) {
   if (!stdin.isTTY || typeof stdin.setRawMode !== "function") throw new CliError("USAGE", "cannot prompt: standard input is not a terminal");
-  const { default: password } = await import("@inquirer/password");
+  const { default: question } = await import(module);
   const plain = (text) => text;
   try {
-    return await password(
-      { message: visible(prompt.trimEnd()), mask: false, theme: { prefix: "", style: { message: plain, answer: plain, help: () => "" } } },
+    return await question(
+      { ...options, message: visible(prompt.trimEnd()), theme: { prefix: "", style: { message: plain, answer: plain, help: () => "" } } },
       { input: stdin, output: stderr },
     );
   } catch (error) {

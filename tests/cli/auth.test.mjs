@@ -67,7 +67,7 @@ test("auth login on a terminal asks for the user name and the hidden password", 
   const dir = freshDir();
   const r = await runOnTerminal(["auth", "login", "--endpoint", sim.url, "--profile", "tty"], {
     env: { CLOUDTOWER_CONFIG_DIR: dir },
-    answers: [["User name: ", "admin\r"], ["Password for admin at http", `${admin.password}\r`]],
+    answers: [["User name", "admin\r"], ["Password for admin at http", `${admin.password}\r`]],
   });
   assert.equal(r.code, 0, r.screen);
   assert.ok(!r.screen.includes(admin.password), "the password is not echoed");

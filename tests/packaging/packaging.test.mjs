@@ -268,9 +268,9 @@ test("tarball: exactly the files whitelist, no sources or tests, sideEffects fal
   assert.equal(manifest.type, "commonjs");
   assert.equal(manifest.types, "./index.d.cts");
   assert.deepEqual(manifest.bin, { cloudtower: "bin/cloudtower.mjs" }, "the bin path as npm normalises it");
-  // Only the CLI's own needs (its prompt, display widths, YAML output), pinned; the library
+  // Only the CLI's own needs (its prompts, display widths, YAML output), pinned; the library
   // entries import none of them, so a bundled dashboard carries none.
-  assert.deepEqual(Object.keys(manifest.dependencies).sort(), ["@inquirer/password", "string-width", "yaml"]);
+  assert.deepEqual(Object.keys(manifest.dependencies).sort(), ["@inquirer/input", "@inquirer/password", "string-width", "yaml"]);
   for (const version of Object.values(manifest.dependencies)) assert.match(version, /^\d+\.\d+\.\d+$/, "pinned exactly");
   assert.deepEqual(manifest.peerDependenciesMeta, { undici: { optional: true } });
   assert.equal(manifest.repository, undefined, "no invented home");
