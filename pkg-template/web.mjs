@@ -11,7 +11,7 @@ let ready;
 let loaded = false;
 
 export function init(input) {
-  ready ??= initWasm(input === undefined ? undefined : { module_or_path: input }).then(
+  ready ??= load(input).then(
     () => {
       setup(wasm, CloudTowerError);
       loaded = true;
@@ -22,6 +22,28 @@ export function init(input) {
     },
   );
   return ready;
+}
+
+// What init() is given, fetched here when it names a location (as the wasm-bindgen loader would),
+// so that every way loading fails is a CloudTowerError: NETWORK when the fetch fails, HTTP with
+// the status when the server refuses, DECODE when what arrives is not the module.
+async function load(input) {
+  let source = await input;
+  if (source === undefined || typeof source === "string" || source instanceof URL || (typeof Request === "function" && source instanceof Request)) {
+    const location = source ?? new URL("./wasm/cloudtower_wasm_bg.wasm", import.meta.url);
+    source = await fetch(location).catch((error) => {
+      throw new CloudTowerError(`init: the client's WebAssembly could not be fetched (${error?.message ?? error})`, { code: "NETWORK", cause: error });
+    });
+  }
+  if (typeof Response === "function" && source instanceof Response && !source.ok) {
+    throw new CloudTowerError(`init: the client's WebAssembly answered HTTP ${source.status} (${source.url}): is wasm/cloudtower_wasm_bg.wasm served beside web.mjs, or does init() need its URL?`, {
+      code: "HTTP",
+      status: source.status,
+    });
+  }
+  return initWasm({ module_or_path: source }).catch((error) => {
+    throw new CloudTowerError(`init: what was loaded is not the client's WebAssembly module (${error?.message ?? error})`, { code: "DECODE", cause: error });
+  });
 }
 
 // The same class, with a clear error when it is used before the module is loaded (instead of

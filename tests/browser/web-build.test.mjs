@@ -268,6 +268,13 @@ test("web build: a failed init() rejects clearly and can be retried", { skip: SK
   const failed = await page.evaluate(() => window.harness.settle(window.harness.api.init("/pkg/wasm/missing.wasm")));
   assert.equal(failed.resolved, false);
   assert.match(failed.message, /404/, "the failure names the HTTP status of the .wasm");
+  assert.equal(failed.instanceofCloudTowerError, true, "the one error type, also for init()");
+  assert.equal(failed.code, "HTTP");
+  assert.equal(failed.status, 404);
+  // Bytes that are not the module.
+  const notWasm = await page.evaluate(() => window.harness.settle(window.harness.api.init(new Uint8Array([60, 104, 116, 109, 108, 62]))));
+  assert.equal(notWasm.code, "DECODE", notWasm.message);
+  assert.equal(notWasm.instanceofCloudTowerError, true);
   const version = await page.evaluate(async () => {
     const { api } = window.harness;
     await api.init();
