@@ -215,6 +215,20 @@ if (sim) {
 lines.push("", "  Ctrl-C stops it.", "");
 process.stdout.write(`${lines.join("\n")}\n`);
 
+// Stoppable from here on: the upstream check below may take a while.
+let stopping = false;
+async function stop(signal) {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write(`\n${signal}: stopping\n`);
+  const timer = setTimeout(() => process.exit(1), 5000);
+  timer.unref();
+  await Promise.allSettled([server.close(), sim?.close()]);
+  process.exit(0);
+}
+process.on("SIGINT", () => stop("SIGINT"));
+process.on("SIGTERM", () => stop("SIGTERM"));
+
 // With a real CloudTower, check the path (and TLS) now rather than at the first click.
 if (!sim) {
   try {
@@ -237,16 +251,3 @@ if (!sim) {
     process.stderr.write(`demo: warning: the upstream check failed: ${error.message}\n\n`);
   }
 }
-
-let stopping = false;
-async function stop(signal) {
-  if (stopping) return;
-  stopping = true;
-  process.stdout.write(`\n${signal}: stopping\n`);
-  const timer = setTimeout(() => process.exit(1), 5000);
-  timer.unref();
-  await Promise.allSettled([server.close(), sim?.close()]);
-  process.exit(0);
-}
-process.on("SIGINT", () => stop("SIGINT"));
-process.on("SIGTERM", () => stop("SIGTERM"));
