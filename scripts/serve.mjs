@@ -452,13 +452,14 @@ export async function startConsoleServer(options = {}) {
   }
 
   /**
-   * Sends the page's request, with `body`, to one node. Resolves { upReq, upRes } with its answer,
+   * Sends the page's request (`target`: the path and query the proxy checked), with `body`, to
+   * one node. Resolves { upReq, upRes } with its answer,
    * or { error, sent } without one: `sent` stays false only while no connection was made, the one
    * case that proves the node never saw the request. The page going away cancels it.
    */
-  function sendToNode(url, req, res, body) {
+  function sendToNode(url, target, req, res, body) {
     return new Promise((resolve) => {
-      const upReq = requestTo(url, { method: req.method, path: `${url.pathname.replace(/\/+$/, "")}${req.url}`, headers: { ...req.headers, host: url.host } });
+      const upReq = requestTo(url, { method: req.method, path: `${url.pathname.replace(/\/+$/, "")}${target}`, headers: { ...req.headers, host: url.host } });
       forwardHeaders(upReq, req);
       // The body is whole now: framed by its length, and nothing to wait a 100-continue for.
       upReq.removeHeader("transfer-encoding");
@@ -497,7 +498,7 @@ export async function startConsoleServer(options = {}) {
    * discovery elects, as does one that could not connect. One that may have reached a node is
    * never sent to another. The page never sees a 307 or its Location.
    */
-  async function proxyToPair(req, res, pathname, finish) {
+  async function proxyToPair(req, res, { pathname, search }, finish) {
     let gone = false;
     res.once("close", () => { gone = true; });
     const answer = (status, body, note) => {
@@ -529,7 +530,7 @@ export async function startConsoleServer(options = {}) {
       }
       if (gone) return; // the page gave up while the pair was probed: nothing is sent for it
       const url = upstreams[node.index];
-      const { upReq, upRes, error, sent } = await sendToNode(url, req, res, body);
+      const { upReq, upRes, error, sent } = await sendToNode(url, `${pathname}${search}`, req, res, body);
       if (gone) return;
       if (upRes && upRes.statusCode !== NOT_HERE) {
         if (upRes.statusCode >= 500) pair.lose(node, "unknown");
@@ -594,7 +595,7 @@ export async function startConsoleServer(options = {}) {
       return finish(502, requestId, "no-upstream");
     }
     if (pair) {
-      proxyToPair(req, res, pathname, finish).catch(() => res.destroy());
+      proxyToPair(req, res, url, finish).catch(() => res.destroy());
       return;
     }
     contexts.set(req, { pathname, finish });

@@ -304,6 +304,58 @@ test("concurrent requests across a failover: one discovery (two probes), none fa
   assert.deepEqual((await pairStatus(server)).nodes.map((node) => node.state), ["passive", "active"]);
 });
 
+test("a page that gives up while the pair is probed gets nothing sent for it, on any node", async (t) => {
+  const sim = await startSimulator({ pair: true, vms: 20 });
+  t.after(() => sim.close());
+  sim.ha.set({ active: 1 });
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  // Its probe is answered (passive) only when the test says so.
+  const slow = await startNode(t, (req, res) => held.then(() => res.writeHead(307, { location: sim.urls[1] }).end()));
+  const server = await startConsoleServer({ upstream: [slow.url, sim.urls[1]] });
+  t.after(() => server.close());
+  const u = new URL(server.url);
+  const req = http.request({ hostname: u.hostname, port: u.port, method: "POST", path: "/v2/api/create-vm", headers: { "content-type": "application/json" } });
+  req.on("error", () => {});
+  req.end("{}");
+  await until(() => slow.hits.length === 1, { what: "the probe of the slow node" });
+  req.destroy();
+  await until(() => new Promise((resolve) => server.server.getConnections((_, count) => resolve(count === 0))), { what: "the server to see the page go" });
+  release();
+  // The next request waits for the same discovery, which resumes the page's request first.
+  assert.equal(await new CloudTowerClient({ endpoint: server.url }).getVersion(), "4.6.0");
+  assert.equal(sim.state.requestCount({ path: HEALTHZ }), 1, "one discovery for both");
+  assert.equal(sim.state.requestCount({ operation: "create-vm" }), 0, "nothing was sent for the page that left");
+});
+
+test("a late 307 from the old node does not throw away the node a newer discovery chose", async (t) => {
+  const sim = await startSimulator({ pair: true, vms: 20 }); // node 1 passive
+  let passive = false;
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  const moved = (res) => res.writeHead(307, { location: sim.urls[1] }).end();
+  const old = await startNode(t, (req, res) => {
+    if (req.url === "/v2/api/held") return held.then(() => moved(res));
+    if (passive) return moved(res);
+    res.end(req.url === HEALTHZ ? "{}" : '"4.6.0"');
+  });
+  t.after(() => sim.close());
+  const server = await startConsoleServer({ upstream: [old.url, sim.urls[1]] });
+  t.after(() => server.close());
+  assert.equal((await fetch(`${server.url}/v2/api/get-version`)).status, 200);
+  const late = fetch(`${server.url}/v2/api/held`, { method: "POST", body: "{}" });
+  await until(() => old.hits.some((hit) => hit.url === "/v2/api/held"), { what: "the held request" });
+  passive = true;
+  sim.ha.set({ active: 1 });
+  assert.equal((await fetch(`${server.url}/v2/api/get-version`)).status, 200, "a 307, one discovery, node 1");
+  const discoveries = () => old.hits.filter((hit) => hit.url === HEALTHZ).length;
+  assert.equal(discoveries(), 2);
+  release();
+  assert.equal((await late).status, 404, "sent again to node 1 (which has no such operation)");
+  assert.equal(discoveries(), 2, "the late 307 kept node 1: no third discovery");
+  assert.deepEqual(sim.state.requests.filter((r) => r.path === "/v2/api/held").map((r) => r.node), [1]);
+});
+
 test("the pair keeps the proxy's guards: other origins and service workers refused before any node, cookies and hop-by-hop headers dropped, Host rewritten per node", async (t) => {
   const seen = [];
   const sim = await startSimulator({ pair: true, vms: 20 });
