@@ -453,9 +453,9 @@ export async function startConsoleServer(options = {}) {
 
   /**
    * Sends the page's request (`target`: the path and query the proxy checked), with `body`, to
-   * one node. Resolves { upReq, upRes } with its answer,
-   * or { error, sent } without one: `sent` stays false only while no connection was made, the one
-   * case that proves the node never saw the request. The page going away cancels it.
+   * one node. Resolves { upReq, upRes } with its answer, or { error, sent } without one: `sent`
+   * stays false only while no connection was made, the one case that proves the node never saw
+   * the request. The page going away cancels it.
    */
   function sendToNode(url, target, req, res, body) {
     return new Promise((resolve) => {
