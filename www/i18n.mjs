@@ -167,7 +167,7 @@ const MESSAGES = {
     pairActive: "active",
     pairPassive: "passive",
     pairFailed: "failing",
-    pairUnknown: "not probed yet",
+    pairUnknown: "unknown",
   },
   "zh-CN": {
     notConnected: "未连接",
@@ -259,7 +259,7 @@ const MESSAGES = {
     pairActive: "主用",
     pairPassive: "备用",
     pairFailed: "故障",
-    pairUnknown: "尚未探测",
+    pairUnknown: "未知",
   },
 };
 
