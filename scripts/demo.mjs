@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // The demo: the admin console (www/) and the package (pkg/) on one origin, with the bundled
-// CloudTower simulator behind it, or (--upstream) a real CloudTower. `bash scripts/demo.sh`
+// CloudTower simulator behind it, or (--upstream) a real CloudTower or an active/passive pair of
+// them (--upstream twice). `bash scripts/demo.sh`
 // builds pkg/ first and then runs this file; `node scripts/demo.mjs` runs it on the existing pkg/.
 
 import { parseArgs } from "node:util";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startConsoleServer, parseUpstream } from "./serve.mjs";
+import { startConsoleServer, parseUpstreams, PAIR_STATUS_PATH } from "./serve.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const WWW = path.join(ROOT, "www");
@@ -20,6 +21,8 @@ Usage: node scripts/demo.mjs [options]        (bash scripts/demo.sh [options] bu
 Without --upstream, starts the bundled CloudTower simulator and serves the console in front of it.
 With --upstream, serves the console in front of a real CloudTower: the browser talks to this
 server only (same origin, no CORS), which forwards /api, /api/ and /v2/api/* to the upstream.
+With --upstream twice (or a comma list), in front of an active/passive pair: this server finds
+the active node (GET /api/healthz: 200 active, 307 passive) and fails over when it answers 307.
 
 Options:
   --port N          port of the console (default 8080; the next free port if it is taken,
@@ -31,10 +34,15 @@ Options:
   --no-api-keys-query
                     simulator only: a server without the apiKeys list query (shows the console's
                     "cannot list keys" mode)
+  --pair            simulator only: an active/passive pair of simulator nodes, to watch the
+                    console fail over (POST /__sim/failover on the console swaps the roles)
   --upstream URL    proxy to this CloudTower (http: or https:) instead of the simulator: its
-                    root (https://tower.example), not its API path (.../v2/api is refused)
-  --ca FILE         trust this CA (PEM) for the upstream's certificate, in addition to the
-                    system CAs (self-signed appliance certificates)
+                    root (https://tower.example), not its API path (.../v2/api is refused).
+                    Repeat it (or give a comma list) for the two nodes of an active/passive pair
+  --probe-timeout-ms N
+                    a pair: how long each node's healthz probe may take (default 5000)
+  --ca FILE         trust this CA (PEM) for the upstream's certificate (every node's, for a
+                    pair), in addition to the system CAs (self-signed appliance certificates)
   --insecure        do NOT verify the upstream's TLS certificate (dangerous: anyone on the path
                     can read your passwords and keys; prefer --ca)
   --quiet           no request log (the log never holds Authorization, passwords or keys)
@@ -44,6 +52,7 @@ Examples:
   node scripts/demo.mjs                                  # simulator with 500 VMs on :8080
   node scripts/demo.mjs --vms 5000 --port 9000
   node scripts/demo.mjs --upstream https://tower.example --ca ./tower-ca.pem
+  node scripts/demo.mjs --upstream https://tower-a.example --upstream https://tower-b.example
 `;
 
 function fail(message) {
@@ -60,7 +69,9 @@ try {
       vms: { type: "string" },
       seed: { type: "string" },
       "no-api-keys-query": { type: "boolean", default: false },
-      upstream: { type: "string" },
+      pair: { type: "boolean" },
+      upstream: { type: "string", multiple: true },
+      "probe-timeout-ms": { type: "string" },
       ca: { type: "string" },
       insecure: { type: "boolean", default: false },
       quiet: { type: "boolean", default: false },
@@ -87,34 +98,36 @@ const requestedPort = integer("port", args.port, 8080);
 if (requestedPort > 65535) fail("--port must be at most 65535");
 const vms = integer("vms", args.vms, 500);
 if (vms < 1) fail("--vms must be at least 1");
+const probeTimeoutMs = integer("probe-timeout-ms", args["probe-timeout-ms"], 5000);
+if (probeTimeoutMs < 1 || probeTimeoutMs > 3_600_000) fail("--probe-timeout-ms must be 1-3600000");
 
 if (!fs.existsSync(path.join(PKG, "web.mjs"))) {
   fail(`${path.relative(process.cwd(), PKG) || PKG}/web.mjs is missing: build the package first (bash scripts/build.sh, or run bash scripts/demo.sh)`);
 }
 
-const simOnly = ["vms", "seed"].filter((k) => args[k] !== undefined);
+const simOnly = ["vms", "seed", "pair"].filter((k) => args[k] !== undefined);
 if (args.upstream && (simOnly.length || args["no-api-keys-query"])) {
   process.stderr.write(`demo: warning: ${[...simOnly.map((k) => `--${k}`), ...(args["no-api-keys-query"] ? ["--no-api-keys-query"] : [])].join(", ")} only apply to the simulator; ignored with --upstream\n`);
 }
 
-let upstreamUrl = null;
-if (args.upstream) {
-  try {
-    upstreamUrl = parseUpstream(args.upstream, "--upstream");
-  } catch (error) {
-    fail(error.message);
-  }
+let upstreamUrls = [];
+try {
+  upstreamUrls = parseUpstreams(args.upstream ?? [], "--upstream");
+} catch (error) {
+  fail(error.message);
 }
-if ((args.ca || args.insecure) && !upstreamUrl) {
+const plain = upstreamUrls.filter((url) => url.protocol === "http:");
+const secure = upstreamUrls.filter((url) => url.protocol === "https:");
+if ((args.ca || args.insecure) && upstreamUrls.length === 0) {
   process.stderr.write("demo: warning: --ca and --insecure only apply with --upstream https://...; ignored\n");
 }
-if (upstreamUrl?.protocol === "http:" && (args.ca || args.insecure)) {
+if (plain.length && !secure.length && (args.ca || args.insecure)) {
   process.stderr.write("demo: warning: the upstream is plain http: --ca and --insecure have no effect\n");
 }
-if (upstreamUrl?.protocol === "http:" && !["localhost", "127.0.0.1", "[::1]"].includes(upstreamUrl.hostname)) {
+if (plain.some((url) => !["localhost", "127.0.0.1", "[::1]"].includes(url.hostname))) {
   process.stderr.write("demo: warning: the upstream is plain http: passwords, tokens and API keys cross the network unencrypted\n");
 }
-if (args.insecure && upstreamUrl?.protocol === "https:") {
+if (args.insecure && secure.length) {
   process.stderr.write(
     "\n" +
     "  !!! WARNING: --insecure: the upstream's TLS certificate is NOT verified.               !!!\n" +
@@ -130,15 +143,16 @@ const stamp = () => new Date().toISOString().slice(11, 23);
 const log = args.quiet ? undefined : (line) => process.stdout.write(`${stamp()} ${line}\n`);
 
 let sim = null;
-let upstream = args.upstream;
-if (!upstreamUrl) {
+let upstream = upstreamUrls;
+if (upstreamUrls.length === 0) {
   const { startSimulator } = await import("../tests/sim/index.mjs");
   sim = await startSimulator({
     vms,
     seed: args.seed,
     apiKeysQuery: args["no-api-keys-query"] ? false : undefined,
+    pair: args.pair,
   });
-  upstream = sim.url;
+  upstream = sim.urls ?? sim.url;
 }
 
 async function listen(port) {
@@ -148,6 +162,7 @@ async function listen(port) {
     static: [{ prefix: "/", dir: WWW }, { prefix: "/pkg/", dir: PKG }],
     ca: args.ca,
     insecure: args.insecure,
+    probeTimeoutMs,
     log,
   };
   if (port === 0) return startConsoleServer({ ...options, port: 0 });
@@ -171,12 +186,18 @@ try {
   fail(error.message);
 }
 
+const tlsNote = (url) => (url.protocol !== "https:" ? "" : args.insecure ? "  (TLS NOT VERIFIED)" : args.ca ? `  (TLS verified; extra CA ${args.ca})` : "  (TLS verified)");
 const lines = [
   "",
   `  CloudTower API-key console:  ${server.url}/`,
-  sim
-    ? `  upstream:                    bundled simulator at ${sim.url} (${vms} VMs; CloudTower 4.6.0 API subset)`
-    : `  upstream:                    ${upstreamUrl.href}${upstreamUrl.protocol === "https:" ? (args.insecure ? "  (TLS NOT VERIFIED)" : args.ca ? `  (TLS verified; extra CA ${args.ca})` : "  (TLS verified)") : ""}`,
+  sim?.urls
+    ? `  upstream:                    bundled simulator pair at ${sim.urls.join(" and ")} (${vms} VMs; the first one active;\n` +
+      `                               POST ${server.url}/__sim/failover swaps the roles)`
+    : sim
+      ? `  upstream:                    bundled simulator at ${sim.url} (${vms} VMs; CloudTower 4.6.0 API subset)`
+      : upstreamUrls.length === 1
+        ? `  upstream:                    ${upstreamUrls[0].href}${tlsNote(upstreamUrls[0])}`
+        : `  upstream pair:               ${upstreamUrls.map((url) => `${url.href}${tlsNote(url)}`).join("\n                               ")}`,
 ];
 if (sim) {
   const a = sim.state.accounts;
@@ -194,26 +215,7 @@ if (sim) {
 lines.push("", "  Ctrl-C stops it.", "");
 process.stdout.write(`${lines.join("\n")}\n`);
 
-// With a real CloudTower, check the path (and TLS) now rather than at the first click.
-if (!sim) {
-  try {
-    const response = await fetch(`${server.url}/v2/api/get-version`, { signal: AbortSignal.timeout(20_000) });
-    const text = await response.text();
-    if (response.ok) process.stdout.write(`  upstream answers: CloudTower ${text.replace(/^"|"$/g, "")}\n\n`);
-    else {
-      let message = text;
-      try {
-        message = JSON.parse(text).message ?? text;
-      } catch {
-        // not JSON
-      }
-      process.stderr.write(`demo: warning: the upstream check (GET /v2/api/get-version) answered ${response.status}: ${String(message).slice(0, 400)}\n\n`);
-    }
-  } catch (error) {
-    process.stderr.write(`demo: warning: the upstream check failed: ${error.message}\n\n`);
-  }
-}
-
+// Stoppable from here on: the upstream check below may take a while.
 let stopping = false;
 async function stop(signal) {
   if (stopping) return;
@@ -226,3 +228,26 @@ async function stop(signal) {
 }
 process.on("SIGINT", () => stop("SIGINT"));
 process.on("SIGTERM", () => stop("SIGTERM"));
+
+// With a real CloudTower, check the path (and TLS) now rather than at the first click.
+if (!sim) {
+  try {
+    const response = await fetch(`${server.url}/v2/api/get-version`, { signal: AbortSignal.timeout(20_000) });
+    const text = await response.text();
+    if (response.ok) {
+      const { nodes } = await (await fetch(`${server.url}${PAIR_STATUS_PATH}`)).json();
+      const active = nodes.find((node) => node.state === "active");
+      process.stdout.write(`  upstream answers: CloudTower ${text.replace(/^"|"$/g, "")}${active ? ` (active node: ${active.endpoint})` : ""}\n\n`);
+    } else {
+      let message = text;
+      try {
+        message = JSON.parse(text).message ?? text;
+      } catch {
+        // not JSON
+      }
+      process.stderr.write(`demo: warning: the upstream check (GET /v2/api/get-version) answered ${response.status}: ${String(message).slice(0, 400)}\n\n`);
+    }
+  } catch (error) {
+    process.stderr.write(`demo: warning: the upstream check failed: ${error.message}\n\n`);
+  }
+}

@@ -1,6 +1,7 @@
 // The console's one-origin server: static files (the console in www/, the package in pkg/) and a
-// streaming reverse proxy of CloudTower's API paths to an upstream (the simulator or a real
-// CloudTower over http: or https:). The browser sees one origin, so it needs no CORS.
+// reverse proxy of CloudTower's API paths to an upstream (the simulator or a real CloudTower over
+// http: or https:), or to an active/passive pair of them. The browser sees one origin, so it
+// needs no CORS, and never sees a pair's 307: the proxy finds the active node and fails over.
 //
 //   import { startConsoleServer } from "./scripts/serve.mjs";
 //   const server = await startConsoleServer({
@@ -14,7 +15,12 @@
 // (streaming both ways). This file adds what the console needs around them: the DNS-rebinding
 // guard, no dot-files or symlink escapes, the CSP of the pages, the sandbox of proxied answers,
 // hop-by-hop and cookie hygiene, a connect deadline, 502 ErrorBody answers naming TLS problems,
-// and one log line per request. Never logs Authorization or any body.
+// pairs (below), and one log line per request. Never logs Authorization or any body.
+//
+// A pair (several upstreams) is not proxied by httpxy, which pipes whatever the upstream answers
+// into the page's response: a passive node's 307 must be held back and the request sent again to
+// the active node, so its body is buffered (up to maxBodyBytes) and each attempt is a plain
+// http(s) request with the same headers, agents and TLS options.
 
 import http from "node:http";
 import https from "node:https";
@@ -25,6 +31,7 @@ import { randomUUID } from "node:crypto";
 import sirv from "sirv";
 import { lookup as lookupType } from "mrmime";
 import { createProxyServer } from "httpxy";
+import { createPair, PairError } from "./pair.mjs";
 
 /** The Content-Security-Policy of every HTML page: the wasm needs 'wasm-unsafe-eval', nothing looser. */
 export const CONSOLE_CSP = [
@@ -52,6 +59,13 @@ const HOP_BY_HOP = new Set([
 const DROP_REQUEST = new Set(["host", "cookie"]);
 
 const REQUEST_ID = "x-tower-request-id";
+// A passive node's answer to everything: the request was not performed there.
+const NOT_HERE = 307;
+// A pair's request bodies are held to be sent again after a failover; the console's are a few
+// KiB. The cap is the client's own limit of an answer it reads.
+const MAX_PAIR_BODY_BYTES = 4 * 1024 * 1024;
+// The page reads the proxy's upstreams and their states here (GET, JSON, no secret).
+export const PAIR_STATUS_PATH = "/__console/pair";
 const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
 
 const isLoopbackHost = (hostname) =>
@@ -86,6 +100,26 @@ export function parseUpstream(input, name = "upstream") {
   }
   return url;
 }
+
+/**
+ * The upstream option as a list of roots, each checked by parseUpstream: a string (a comma list
+ * names a pair, as the CLI's CLOUDTOWER_ENDPOINT does), a URL, or an array of them. Two or more
+ * make an active/passive pair; the same node twice is refused. Throws a TypeError.
+ */
+export function parseUpstreams(input, name = "upstream") {
+  const items = (Array.isArray(input) ? input : [input])
+    .flatMap((item) => (typeof item === "string" ? item.split(",").map((part) => part.trim()) : [item]))
+    .filter((item) => item !== undefined && item !== null && item !== "");
+  const urls = items.map((item, index) => parseUpstream(item, items.length > 1 ? `${name} ${index + 1} of ${items.length}` : name));
+  const roots = urls.map(rootOf);
+  roots.forEach((root, index) => {
+    if (roots.indexOf(root) !== index) throw new TypeError(`${name} lists ${root} twice: a pair needs two different nodes`);
+  });
+  return urls;
+}
+
+/** An upstream as people read it: origin and path prefix, no trailing slash. */
+const rootOf = (url) => `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 
 /** True when `pathname` is one of CloudTower's API paths the proxy forwards. */
 export function isApiPath(pathname) {
@@ -152,7 +186,8 @@ function describeUpstreamError(error, upstream) {
  * @param {object} options
  * @param {number} [options.port=0] 0 picks a free port.
  * @param {string} [options.host="127.0.0.1"]
- * @param {string|URL} [options.upstream] http: or https: base URL of CloudTower (or the simulator).
+ * @param {string|URL|(string|URL)[]} [options.upstream] http: or https: root of CloudTower (or the
+ *   simulator). Several (an array, or a comma list) are the nodes of an active/passive pair.
  *   Without it the API paths answer 502.
  * @param {{prefix: string, dir: string}[]} [options.static]
  * @param {string|string[]} [options.ca] PEM text or file path(s): CAs trusted in addition to the system ones.
@@ -162,6 +197,9 @@ function describeUpstreamError(error, upstream) {
  * @param {string[]} [options.allowedHosts] Host header names accepted (DNS-rebinding guard).
  *   Default: loopback names when bound to loopback, anything otherwise.
  * @param {number} [options.connectTimeoutMs=15000] Upstream connect (and TLS handshake) deadline.
+ * @param {number} [options.probeTimeoutMs=5000] A pair: deadline of each node's healthz probe.
+ * @param {number} [options.maxBodyBytes=4194304] A pair: largest request body (buffered to be sent
+ *   again after a failover); a larger one is answered 413.
  * @param {(line: string) => void} [options.log]
  * @returns {Promise<{url: string, port: number, host: string, server: http.Server, close(): Promise<void>}>}
  */
@@ -176,23 +214,28 @@ export async function startConsoleServer(options = {}) {
     simControl: simControlInput,
     allowedHosts: allowedHostsInput,
     connectTimeoutMs = 15_000,
+    probeTimeoutMs = 5_000,
+    maxBodyBytes = MAX_PAIR_BODY_BYTES,
     log,
     cwd = process.cwd(),
   } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail("port must be an integer 0-65535");
   if (log !== undefined && typeof log !== "function") fail("log must be a function");
 
-  let upstream = null;
-  if (upstreamInput !== undefined && upstreamInput !== null && upstreamInput !== "") {
-    try {
-      upstream = parseUpstream(upstreamInput);
-    } catch (error) {
-      fail(error.message);
-    }
+  if (!Number.isInteger(probeTimeoutMs) || probeTimeoutMs < 1 || probeTimeoutMs > 3_600_000) fail("probeTimeoutMs must be an integer 1-3600000");
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0) fail("maxBodyBytes must be a non-negative integer");
+
+  let upstreams;
+  try {
+    upstreams = parseUpstreams(upstreamInput);
+  } catch (error) {
+    fail(error.message);
   }
+  // One upstream is proxied by httpxy, streaming; several are a pair (see the top of this file).
+  const upstream = upstreams.length === 1 ? upstreams[0] : null;
   const basePath = upstream ? upstream.pathname.replace(/\/+$/, "") : "";
   const upstreamHostname = upstream ? upstream.hostname.replace(/^\[|\]$/g, "") : "";
-  const simControl = simControlInput ?? (upstream ? isLoopbackHost(upstream.hostname) : false);
+  const simControl = simControlInput ?? (upstreams.length > 0 && upstreams.every((u) => isLoopbackHost(u.hostname)));
   const mounts = normalizeStatic(staticInput, cwd);
   for (const m of mounts) {
     try {
@@ -205,14 +248,21 @@ export async function startConsoleServer(options = {}) {
   }
 
   const extraCa = readCa(caInput);
-  const agent = upstream?.protocol === "https:"
-    ? new https.Agent({
-      keepAlive: true,
-      rejectUnauthorized: !insecure,
-      // Node's `ca` replaces the trust store; keep the system roots and add the given CAs.
-      ...(extraCa ? { ca: [...tls.rootCertificates, ...extraCa] } : {}),
-    })
-    : upstream ? new http.Agent({ keepAlive: true }) : null;
+  // One agent per protocol, shared by every upstream: ca and insecure apply to each of them.
+  const agents = new Map();
+  const agentFor = (url) => {
+    if (!agents.has(url.protocol)) {
+      agents.set(url.protocol, url.protocol === "https:"
+        ? new https.Agent({
+          keepAlive: true,
+          rejectUnauthorized: !insecure,
+          // Node's `ca` replaces the trust store; keep the system roots and add the given CAs.
+          ...(extraCa ? { ca: [...tls.rootCertificates, ...extraCa] } : {}),
+        })
+        : new http.Agent({ keepAlive: true }));
+    }
+    return agents.get(url.protocol);
+  };
 
   const allowedHosts = allowedHostsInput
     ? new Set(allowedHostsInput.map((h) => h.toLowerCase()))
@@ -258,50 +308,74 @@ export async function startConsoleServer(options = {}) {
 
   // ---- proxy ---------------------------------------------------------------------------------
 
+  /** Drops the page's hop-by-hop headers and the console's cookies from `upReq`; adds X-Forwarded-For. */
+  function forwardHeaders(upReq, req) {
+    const connectionListed = String(req.headers.connection ?? "").toLowerCase().split(",").map((t) => t.trim()).filter(Boolean);
+    for (const name of [...HOP_BY_HOP, ...DROP_REQUEST, ...connectionListed]) {
+      // Host is the upstream's (set by httpxy or sendToNode); transfer-encoding frames the body Node streams up.
+      if (name !== "host" && name !== "transfer-encoding") upReq.removeHeader(name);
+    }
+    const forwardedFor = req.socket.remoteAddress;
+    if (forwardedFor) upReq.setHeader("x-forwarded-for", req.headers["x-forwarded-for"] ? `${req.headers["x-forwarded-for"]}, ${forwardedFor}` : forwardedFor);
+  }
+
+  /**
+   * Deadline for getting a connection (TCP + TLS) only; the client has its own request deadlines.
+   * Called once `upReq` has its socket: returns true when that socket was already connected (kept
+   * alive); otherwise `onConnect` runs when it connects.
+   */
+  function connectDeadline(upReq, secure, onConnect) {
+    const socket = upReq.socket;
+    if (socket && !socket.connecting && !socket.pending) return true;
+    const connectTimer = setTimeout(() => {
+      upReq.destroy(Object.assign(new Error("connect timeout"), { code: "UPSTREAM_CONNECT_TIMEOUT" }));
+    }, connectTimeoutMs);
+    const connected = () => clearTimeout(connectTimer);
+    socket?.once(secure ? "secureConnect" : "connect", () => {
+      connected();
+      onConnect?.();
+    });
+    upReq.once("response", connected);
+    upReq.once("close", connected);
+    return false;
+  }
+
+  /** An upstream's answer headers made safe for the console's origin (changes and returns `headers`). */
+  function sandboxHeaders(headers) {
+    const connectionListed = String(headers.connection ?? "").toLowerCase().split(",").map((t) => t.trim()).filter(Boolean);
+    for (const name of [...HOP_BY_HOP, ...DROP_RESPONSE, ...connectionListed]) delete headers[name];
+    return Object.assign(headers, PROXIED_HEADERS);
+  }
+
+  /** Logs a proxied exchange once its answer to the page has ended, or was cut. */
+  function logWhenDone(res, finish, status, requestId, note) {
+    let logged = false;
+    const done = (cut) => {
+      if (logged) return;
+      logged = true;
+      finish(status, requestId, [note, cut].filter(Boolean).join(",") || undefined);
+    };
+    res.on("finish", () => done());
+    res.on("close", () => done(res.writableFinished ? undefined : "aborted"));
+  }
+
   const proxyServer = upstream && createProxyServer({
     // An object, not the URL: an IPv6 hostname without its brackets, the path prefix kept.
     target: { protocol: upstream.protocol, host: upstream.host, hostname: upstreamHostname, port: upstream.port || undefined, pathname: basePath },
-    agent,
+    agent: agentFor(upstream),
     secure: !insecure,
     changeOrigin: true, // Host becomes the upstream's
   });
   const contexts = new WeakMap(); // req -> { pathname, finish }
 
   proxyServer?.on("proxyReq", (upReq, req) => {
-    const connectionListed = String(req.headers.connection ?? "").toLowerCase().split(",").map((t) => t.trim()).filter(Boolean);
-    for (const name of [...HOP_BY_HOP, ...DROP_REQUEST, ...connectionListed]) {
-      // Host is httpxy's (the upstream's); transfer-encoding frames the body Node streams up.
-      if (name !== "host" && name !== "transfer-encoding") upReq.removeHeader(name);
-    }
-    const forwardedFor = req.socket.remoteAddress;
-    if (forwardedFor) upReq.setHeader("x-forwarded-for", req.headers["x-forwarded-for"] ? `${req.headers["x-forwarded-for"]}, ${forwardedFor}` : forwardedFor);
-    // Deadline for getting a connection (TCP + TLS) only; the client has its own request deadlines.
-    const socket = upReq.socket;
-    if (socket && !socket.connecting && !socket.pending) return;
-    const connectTimer = setTimeout(() => {
-      upReq.destroy(Object.assign(new Error("connect timeout"), { code: "UPSTREAM_CONNECT_TIMEOUT" }));
-    }, connectTimeoutMs);
-    const connected = () => clearTimeout(connectTimer);
-    socket?.once(upstream.protocol === "https:" ? "secureConnect" : "connect", connected);
-    upReq.once("response", connected);
-    upReq.once("close", connected);
+    forwardHeaders(upReq, req);
+    connectDeadline(upReq, upstream.protocol === "https:");
   });
 
   proxyServer?.on("proxyRes", (upRes, req, res) => {
-    const headers = upRes.headers;
-    const connectionListed = String(headers.connection ?? "").toLowerCase().split(",").map((t) => t.trim()).filter(Boolean);
-    for (const name of [...HOP_BY_HOP, ...DROP_RESPONSE, ...connectionListed]) delete headers[name];
-    Object.assign(headers, PROXIED_HEADERS);
-    const context = contexts.get(req);
-    const requestId = headers[REQUEST_ID];
-    let logged = false;
-    const done = (note) => {
-      if (logged) return;
-      logged = true;
-      context.finish(upRes.statusCode, requestId, note);
-    };
-    res.on("finish", () => done());
-    res.on("close", () => done(res.writableFinished ? undefined : "aborted"));
+    sandboxHeaders(upRes.headers);
+    logWhenDone(res, contexts.get(req).finish, upRes.statusCode, upRes.headers[REQUEST_ID]);
   });
 
   proxyServer?.on("error", (error, req, res) => {
@@ -315,6 +389,179 @@ export async function startConsoleServer(options = {}) {
     sendJson(res, 502, { message: describeUpstreamError(error, upstream), status: 502, path: context.pathname }, { [REQUEST_ID]: requestId });
     context.finish(502, requestId, `upstream-error=${error?.code ?? "unknown"}`);
   });
+
+  // ---- pair ----------------------------------------------------------------------------------
+
+  const pair = upstreams.length > 1 ? createPair(upstreams.map(rootOf), (index) => probe(upstreams[index])) : null;
+
+  /** A request to one node over the shared agents; `path` is the whole path there. */
+  function requestTo(url, { method, path: fullPath, headers }) {
+    return (url.protocol === "https:" ? https : http).request({
+      protocol: url.protocol, hostname: url.hostname.replace(/^\[|\]$/g, ""), port: url.port || undefined,
+      method, path: fullPath, headers, agent: agentFor(url),
+    });
+  }
+
+  /** `GET <root>/api/healthz` of one node, without any credential, redirect not followed. Never rejects. */
+  function probe(url) {
+    const root = rootOf(url);
+    return new Promise((resolve) => {
+      const upReq = requestTo(url, { method: "GET", path: `${url.pathname.replace(/\/+$/, "")}/api/healthz`, headers: { host: url.host } });
+      // One deadline for the whole probe, body included: a node that answers and then stalls
+      // does not keep the socket.
+      const timer = setTimeout(() => {
+        upReq.destroy(Object.assign(new Error("probe timeout"), { code: "PROBE_TIMEOUT" }));
+      }, probeTimeoutMs);
+      upReq.on("close", () => clearTimeout(timer));
+      upReq.on("response", (upRes) => {
+        upRes.on("error", () => {}); // a body cut after the status changes nothing
+        upRes.resume();
+        const status = upRes.statusCode;
+        resolve(status === 200 ? { state: "active" }
+          : status === NOT_HERE ? { state: "passive", detail: `${root} is passive (healthz answered 307).` }
+          : { state: "failed", detail: `${root} answered healthz with HTTP ${status}.` });
+      });
+      upReq.on("error", (error) => resolve({
+        state: "failed",
+        detail: error.code === "PROBE_TIMEOUT" ? `${root} did not answer healthz within ${probeTimeoutMs} ms.` : describeUpstreamError(error, url),
+      }));
+      upReq.end();
+    });
+  }
+
+  /** The page's request body, or null as soon as it is larger than maxBodyBytes (the rest is read and dropped). */
+  function readBody(req) {
+    return new Promise((resolve, reject) => {
+      if (Number(req.headers["content-length"]) > maxBodyBytes) {
+        req.resume();
+        resolve(null);
+        return;
+      }
+      const chunks = [];
+      let size = 0;
+      req.on("data", (chunk) => {
+        size += chunk.length;
+        if (size <= maxBodyBytes) return chunks.push(chunk);
+        chunks.length = 0;
+        resolve(null);
+      });
+      req.on("end", () => resolve(size > maxBodyBytes ? null : Buffer.concat(chunks)));
+      req.on("error", reject);
+      req.on("close", () => reject(new Error("the page's request was cut"))); // after "end": no effect
+    });
+  }
+
+  /**
+   * Sends the page's request (`target`: the path and query the proxy checked), with `body`, to
+   * one node. Resolves { upReq, upRes } with its answer, or { error, sent } without one: `sent`
+   * stays false only while no connection was made, the one case that proves the node never saw
+   * the request. The page going away cancels it.
+   */
+  function sendToNode(url, target, req, res, body) {
+    return new Promise((resolve) => {
+      const upReq = requestTo(url, { method: req.method, path: `${url.pathname.replace(/\/+$/, "")}${target}`, headers: { ...req.headers, host: url.host } });
+      forwardHeaders(upReq, req);
+      // The body is whole now: framed by its length, and nothing to wait a 100-continue for.
+      upReq.removeHeader("transfer-encoding");
+      upReq.removeHeader("expect");
+      if (body.length > 0 || req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined) {
+        upReq.setHeader("content-length", body.length);
+      }
+      let sent = false;
+      upReq.on("socket", () => {
+        if (connectDeadline(upReq, url.protocol === "https:", () => { sent = true; })) sent = true;
+      });
+      upReq.on("response", (upRes) => resolve({ upReq, upRes }));
+      upReq.on("error", (error) => resolve({ error, sent }));
+      res.on("close", () => {
+        if (!res.writableFinished) upReq.destroy();
+      });
+      upReq.end(body);
+    });
+  }
+
+  /** Streams a node's answer to the page, sandboxed like any proxied answer. */
+  function relay(upRes, res, finish, note) {
+    const headers = sandboxHeaders(upRes.headers);
+    upRes.on("error", () => res.destroy());
+    upRes.on("close", () => {
+      if (!upRes.complete) res.destroy();
+    });
+    res.writeHead(upRes.statusCode, upRes.statusMessage, headers);
+    upRes.pipe(res);
+    logWhenDone(res, finish, upRes.statusCode, headers[REQUEST_ID], note);
+  }
+
+  /**
+   * A request to the pair: to the active node (discovered once for all waiting requests); a 307
+   * from it (nothing performed) drops it, and the request goes once more to the node a new
+   * discovery elects, as does one that could not connect. One that may have reached a node is
+   * never sent to another. The page never sees a 307 or its Location.
+   */
+  async function proxyToPair(req, res, { pathname, search }, finish) {
+    let gone = false;
+    res.once("close", () => { gone = true; });
+    const answer = (status, body, note) => {
+      if (gone) return;
+      const requestId = randomUUID();
+      sendJson(res, status, { ...body, status, path: pathname }, { [REQUEST_ID]: requestId });
+      finish(status, requestId, note);
+    };
+    let body;
+    try {
+      body = await readBody(req);
+    } catch {
+      return; // the page went away
+    }
+    if (body === null) {
+      return answer(413, {
+        message: `The request body is larger than ${maxBodyBytes} bytes, the most this console server holds ` +
+          "to send it again to the other node of a pair after a failover (option maxBodyBytes).",
+      }, "body-too-large");
+    }
+    let failedOver = false;
+    for (;;) {
+      let node;
+      try {
+        node = await pair.active();
+      } catch (error) {
+        if (!(error instanceof PairError)) throw error;
+        return answer(error.status, { message: error.message, code: error.code }, error.code.toLowerCase().replaceAll("_", "-"));
+      }
+      if (gone) return; // the page gave up while the pair was probed: nothing is sent for it
+      const url = upstreams[node.index];
+      const { upReq, upRes, error, sent } = await sendToNode(url, `${pathname}${search}`, req, res, body);
+      if (gone) return;
+      if (upRes && upRes.statusCode !== NOT_HERE) {
+        if (upRes.statusCode >= 500) pair.lose(node, "unknown");
+        return relay(upRes, res, finish, failedOver ? "failover" : undefined);
+      }
+      if (upRes) {
+        // A passive node performed nothing; its 307 and Location stop here.
+        upRes.on("error", () => {});
+        upReq.destroy();
+        pair.lose(node, "passive", `${rootOf(url)} is passive (it answered 307).`);
+        if (!failedOver) {
+          failedOver = true;
+          continue;
+        }
+        return answer(503, {
+          message: `${rootOf(url)} answered 307 right after it was found active: the pair is changing roles. ` +
+            "The request was not performed; send it again.",
+          code: "NO_ACTIVE_ENDPOINT",
+        }, "passive-again");
+      }
+      const why = describeUpstreamError(error, url);
+      pair.lose(node, "failed", why);
+      if (!sent && !failedOver) {
+        failedOver = true;
+        continue;
+      }
+      return answer(502, {
+        message: sent ? `${why} It may have received the request, so the request was not sent to another node.` : why,
+      }, `upstream-error=${error?.code ?? "unknown"}`);
+    }
+  }
 
   function proxy(req, res, url, started) {
     const pathname = url.pathname;
@@ -341,14 +588,27 @@ export async function startConsoleServer(options = {}) {
       req.resume();
       return finish(403, requestId, "cross-origin-refused");
     }
-    if (!proxyServer) {
+    if (!proxyServer && !pair) {
       const requestId = randomUUID();
       sendJson(res, 502, { message: "No upstream CloudTower is configured for this console server.", status: 502, path: pathname }, { [REQUEST_ID]: requestId });
       req.resume();
       return finish(502, requestId, "no-upstream");
     }
+    if (pair) {
+      proxyToPair(req, res, url, finish).catch(() => res.destroy());
+      return;
+    }
     contexts.set(req, { pathname, finish });
     proxyServer.web(req, res).catch(() => res.destroy());
+  }
+
+  /** What the page shows of the upstreams: a pair's nodes and what each was last seen as. No secret. */
+  function servePairStatus(req, res, url, started) {
+    req.resume();
+    const status = req.method === "GET" || req.method === "HEAD" ? 200 : 405;
+    if (status === 405) sendText(res, req.method, 405, "Method Not Allowed\n", { allow: "GET, HEAD" });
+    else sendJson(res, 200, { pair: pair !== null, nodes: pair ? pair.snapshot() : [] });
+    emit({ method: req.method, pathname: url.pathname, status, requestId: null, ms: Math.round(performance.now() - started) });
   }
 
   // ---- static files --------------------------------------------------------------------------
@@ -445,6 +705,10 @@ export async function startConsoleServer(options = {}) {
       emit({ method: req.method, pathname: url.pathname, status: 421, requestId: null, ms: 0, note: "host-refused" });
       return;
     }
+    if (url.pathname === PAIR_STATUS_PATH) {
+      servePairStatus(req, res, url, started);
+      return;
+    }
     if (isApiPath(url.pathname) || (simControl && url.pathname.startsWith("/__sim/"))) {
       proxy(req, res, url, started);
       return;
@@ -482,7 +746,7 @@ export async function startConsoleServer(options = {}) {
       closing ??= new Promise((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-        agent?.destroy();
+        for (const agent of agents.values()) agent.destroy();
       });
       return closing;
     },

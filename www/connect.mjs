@@ -1,9 +1,11 @@
-// Connecting to an endpoint: its CloudTower version, and the sign-in strategies it offers.
+// Connecting to an endpoint: its CloudTower version, the pair behind the console server if any,
+// and the sign-in strategies it offers.
 
 import { h, $, fill } from "./dom.mjs";
 import { t } from "./i18n.mjs";
 import { state, makeClient } from "./state.mjs";
 import { showError, clearError } from "./feedback.mjs";
+import { refreshPair } from "./pair.mjs";
 
 export function setConnection(kind, text) {
   const badge = $("#conn-badge");
@@ -55,6 +57,7 @@ export async function connect() {
     $("#connect-status").textContent = "";
     showError("#connect-error", error);
   }
+  await refreshPair();
   if ($("#source").value !== "LOCAL") await loadStrategies();
 }
 

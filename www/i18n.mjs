@@ -72,6 +72,8 @@ const ZH_STATIC = {
   activityHint: "本页面每次调用的操作、状态、耗时和请求 ID（不含请求头和请求体）。",
   cancel: "取消",
   footer: "密钥只保存在本页面的内存中。所有请求都发往本页面的源。",
+  pairTitle: "高可用主备对",
+  pairHint: "控制台服务器把每个请求发往主用节点；两个节点互换角色时改发另一个。",
 };
 
 const MESSAGES = {
@@ -162,6 +164,10 @@ const MESSAGES = {
     unexpected: "UNEXPECTED",
     loading: "Loading…",
     retry: "Retry",
+    pairActive: "active",
+    pairPassive: "passive",
+    pairFailed: "failing",
+    pairUnknown: "unknown",
   },
   "zh-CN": {
     notConnected: "未连接",
@@ -250,6 +256,10 @@ const MESSAGES = {
     loading: "加载中…",
     retry: "重试",
     dismissNotice: "关闭通知",
+    pairActive: "主用",
+    pairPassive: "备用",
+    pairFailed: "故障",
+    pairUnknown: "未知",
   },
 };
 

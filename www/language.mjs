@@ -6,6 +6,7 @@ import { state, makeClient } from "./state.mjs";
 import { renderAll } from "./views.mjs";
 import { redrawVms } from "./vms.mjs";
 import { showConnected } from "./connect.mjs";
+import { renderPair } from "./pair.mjs";
 
 export function onLanguageChange() {
   setLanguage($("#language").value);
@@ -19,6 +20,7 @@ export function onLanguageChange() {
     }
   }
   showConnected();
+  renderPair();
   renderAll();
   redrawVms();
 }

@@ -4,6 +4,7 @@
 import { CloudTowerClient } from "/pkg/web.mjs";
 import { language } from "./i18n.mjs";
 import { logActivity } from "./activity.mjs";
+import { afterRequest } from "./pair.mjs";
 
 export const state = {
   endpoint: location.origin,
@@ -25,7 +26,11 @@ export const state = {
 };
 
 export function makeClient(endpoint) {
-  return new CloudTowerClient({ endpoint, language: language(), timeoutMs: 30_000, onResponse: logActivity });
+  const onResponse = (summary) => {
+    logActivity(summary);
+    afterRequest();
+  };
+  return new CloudTowerClient({ endpoint, language: language(), timeoutMs: 30_000, onResponse });
 }
 
 /** The client of the credential in use: the API key if one is in use, else the session token. */

@@ -47,7 +47,8 @@ async function stop(child) {
 test("demo --help documents the modes and options; bad arguments exit 2", () => {
   const help = spawnSync(process.execPath, [DEMO, "--help"], { encoding: "utf8" });
   assert.equal(help.status, 0);
-  for (const flag of ["--port", "--host", "--vms", "--upstream", "--ca", "--insecure", "--quiet"]) assert.match(help.stdout, new RegExp(flag));
+  for (const flag of ["--port", "--host", "--vms", "--upstream", "--probe-timeout-ms", "--pair", "--ca", "--insecure", "--quiet"]) assert.match(help.stdout, new RegExp(flag));
+  assert.match(help.stdout, /--upstream https:\/\/tower-a\.example --upstream https:\/\/tower-b\.example/);
   assert.match(help.stdout, /default 8080/);
   const bad = spawnSync(process.execPath, [DEMO, "--bogus"], { encoding: "utf8" });
   assert.equal(bad.status, 2);
@@ -107,5 +108,44 @@ test("demo --upstream https://... --insecure warns loudly on stderr and in the b
     assert.match(out.stderr, /upstream check .*502/);
   } finally {
     await stop(child);
+  }
+});
+
+test("demo --upstream A --upstream B (or A,B): the console in front of a pair; the banner names both nodes and the active one", async (t) => {
+  const { startSimulator } = await import("../sim/index.mjs");
+  const sim = await startSimulator({ pair: true, vms: 10 });
+  t.after(() => sim.close());
+  sim.ha.set({ active: 1 });
+  for (const args of [["--upstream", sim.urls[0], "--upstream", sim.urls[1]], ["--upstream", sim.urls.join(",")]]) {
+    const { child, out, started } = startDemo(["--port", "0", "--quiet", "--probe-timeout-ms", "2000", ...args], /upstream answers|upstream check/);
+    try {
+      await started;
+      assert.match(out.stdout, new RegExp(`upstream pair: +${sim.urls[0]}/\n +${sim.urls[1]}/\n`));
+      assert.ok(out.stdout.includes(`upstream answers: CloudTower 4.6.0 (active node: ${sim.urls[1]})`), out.stdout + out.stderr);
+    } finally {
+      assert.equal(await stop(child), 0);
+    }
+  }
+  const twice = spawnSync(process.execPath, [DEMO, "--upstream", sim.urls[0], "--upstream", `${sim.urls[0]}/`], { encoding: "utf8" });
+  assert.equal(twice.status, 2);
+  assert.match(twice.stderr, /--upstream lists .* twice/);
+  const badTimeout = spawnSync(process.execPath, [DEMO, "--probe-timeout-ms", "0"], { encoding: "utf8" });
+  assert.equal(badTimeout.status, 2);
+});
+
+test("demo --pair: a simulator pair behind the console; POST /__sim/failover on the console swaps the roles", async () => {
+  const { child, out, started } = startDemo(["--port", "0", "--vms", "10", "--quiet", "--pair"], /Ctrl-C/);
+  try {
+    await started;
+    assert.match(out.stdout, /bundled simulator pair at http:\/\/127\.0\.0\.1:\d+ and http:\/\/127\.0\.0\.1:\d+/);
+    const url = out.stdout.match(/console:\s+(http:\/\/127\.0\.0\.1:\d+)\//)[1];
+    assert.equal((await fetch(`${url}/v2/api/get-version`)).status, 200);
+    const states = async () => (await (await fetch(`${url}/__console/pair`)).json()).nodes.map((node) => node.state);
+    assert.deepEqual(await states(), ["active", "passive"]);
+    assert.equal((await fetch(`${url}/__sim/failover`, { method: "POST" })).status, 200);
+    assert.equal((await fetch(`${url}/v2/api/get-version`)).status, 200);
+    assert.deepEqual(await states(), ["passive", "active"]);
+  } finally {
+    assert.equal(await stop(child), 0);
   }
 });

@@ -56,7 +56,7 @@ export async function launchBrowser() {
   });
 }
 
-/** The simulator behind a console server that serves www/ and the pkg snapshot. */
+/** The simulator (or a simulator pair, with sim: { pair: true }) behind a console server that serves www/ and the pkg snapshot. */
 export async function startStack({ pkgDir, sim: simOptions = {}, server: serverOptions = {} } = {}) {
   const { startSimulator, ACCOUNTS } = await import("../sim/index.mjs");
   const sim = await startSimulator({ vms: 120, ...simOptions });
@@ -64,7 +64,7 @@ export async function startStack({ pkgDir, sim: simOptions = {}, server: serverO
   let server;
   try {
     server = await startConsoleServer({
-      upstream: sim.url,
+      upstream: sim.urls ?? sim.url,
       static: [{ prefix: "/", dir: WWW }, { prefix: "/pkg/", dir: pkgDir }],
       log: (line) => logLines.push(line),
       ...serverOptions,
