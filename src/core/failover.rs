@@ -189,8 +189,22 @@ pub fn loses_node(outcome: Result<u16, ErrorCode>) -> bool {
     }
 }
 
-/// Refuses the same node twice: it would make the pair a single node that always "has" a peer.
+/// The most nodes `endpoints` may list. CloudTower's HA is a pair; a few more are tolerated, but
+/// every discovery probes every node at once, so a list of hundreds is a mistake to refuse.
+pub const MAX_NODES: usize = 8;
+
+/// Refuses more than [`MAX_NODES`] nodes, and the same node twice: it would make the pair a
+/// single node that always "has" a peer.
 pub fn distinct(endpoints: &[Endpoint]) -> Result<(), Error> {
+    if endpoints.len() > MAX_NODES {
+        return Err(Error::invalid_argument(
+            "options.endpoints",
+            format!(
+                "lists {} endpoints; an active/passive pair has two, and at most {MAX_NODES} are accepted",
+                endpoints.len()
+            ),
+        ));
+    }
     for (i, endpoint) in endpoints.iter().enumerate() {
         if endpoints[..i].contains(endpoint) {
             return Err(Error::invalid_argument(
@@ -211,6 +225,29 @@ mod tests {
             .iter()
             .map(|e| Endpoint::parse(e).unwrap())
             .collect()
+    }
+
+    #[test]
+    fn a_pair_lists_distinct_nodes_and_not_too_many() {
+        assert!(distinct(&pair()).is_ok());
+        let twice = [pair(), pair()].concat();
+        assert!(distinct(&twice)
+            .unwrap_err()
+            .message
+            .contains("listed twice"));
+        let many: Vec<Endpoint> = (0..=MAX_NODES)
+            .map(|i| Endpoint::parse(&format!("https://node-{i}.example")).unwrap())
+            .collect();
+        let error = distinct(&many).unwrap_err();
+        assert_eq!(error.code, ErrorCode::InvalidArgument);
+        assert!(
+            error
+                .message
+                .starts_with("options.endpoints: lists 9 endpoints"),
+            "{}",
+            error.message
+        );
+        assert!(distinct(&many[..MAX_NODES]).is_ok());
     }
 
     #[test]

@@ -243,6 +243,9 @@ test("options: endpoints are validated like endpoint, and the pair options need 
   assert.match(refused({ endpoints: ["https://a.example", "ftp://b.example"] }), /^options\.endpoints\[1\]: scheme "ftp"/);
   assert.match(refused({ endpoints: ["https://a.example", 3] }), /^options\.endpoints\[1\]: expected a string/);
   assert.match(refused({ endpoints: ["https://a.example", "https://A.example/"] }), /^endpoints\[1\]: https:\/\/a\.example is listed twice/);
+  const nine = Array.from({ length: 9 }, (_, i) => `https://node-${i}.example`);
+  assert.match(refused({ endpoints: nine }), /^options\.endpoints: lists 9 endpoints; an active\/passive pair has two, and at most 8 are accepted/);
+  assert.match(refused({ endpoints: Array.from({ length: 100_000 }, (_, i) => `https://n${i}.example`) }), /^options\.endpoints: lists 100000 endpoints/);
   assert.match(refused({ endpoints: ["https://a.example", "https://b.example"], failover: "sometimes" }), /^options\.failover: expected one of `auto`, `manual`, `probe-always`/);
   assert.match(refused({ endpoints: ["https://a.example", "https://b.example"], probeTimeoutMs: 0 }), /^options\.probeTimeoutMs/);
   assert.match(refused({ endpoint: "https://a.example", failover: "manual" }), /apply to endpoints/);
