@@ -60,6 +60,8 @@ pub struct Exchange {
     pub status: u16,
     pub request_id: Option<String>,
     pub retry_after: Option<String>,
+    /// `Location` of a 3xx answer.
+    pub location: Option<String>,
     /// Empty when the body was refused for its size.
     pub body: JsString,
     /// Set when the body was larger than the request's limit: how many bytes it has (from
@@ -92,7 +94,6 @@ pub const MAX_ENVELOPE_BYTES: u32 = 4 * 1024 * 1024;
 #[derive(Clone)]
 pub struct Transport {
     fetch: Function,
-    redirect: RequestRedirect,
 }
 
 impl Transport {
@@ -110,19 +111,7 @@ impl Transport {
                     )
                 })?,
         };
-        Ok(Self {
-            fetch,
-            // A redirect could carry Authorization to another origin: credentials go to the
-            // configured endpoint only, so redirects are refused.
-            redirect: RequestRedirect::Error,
-        })
-    }
-
-    /// For the nodes of a pair: a 307 is answered to the client, never followed (its Location
-    /// could be any origin), and means "not performed on this node".
-    pub fn not_following_redirects(mut self) -> Self {
-        self.redirect = RequestRedirect::Manual;
-        self
+        Ok(Self { fetch })
     }
 
     /// Performs `request`. A success body is read whole unless `envelope` is set; an error
@@ -135,7 +124,7 @@ impl Transport {
         envelope: bool,
     ) -> Result<Exchange, Error> {
         let deadline = Deadline::start(timeout_ms, signal)?;
-        let init = request_init(request, &deadline.signal, self.redirect);
+        let init = request_init(request, &deadline.signal);
         let pending = self
             .fetch
             .call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)
@@ -166,6 +155,10 @@ impl Transport {
         };
         let request_id = header("x-tower-request-id");
         let retry_after = header("retry-after");
+        let location = (300..400)
+            .contains(&status)
+            .then(|| header("location"))
+            .flatten();
         let limited = envelope || !(200..300).contains(&status);
         let declared =
             // Integer parsing: a float parser would bring its tables into the wasm.
@@ -187,6 +180,7 @@ impl Transport {
             status,
             request_id,
             retry_after,
+            location,
             body,
             oversized,
         })
@@ -254,11 +248,7 @@ async fn read_limited(
     Ok(Ok(decoder.decode_with_js_u8_array(&whole)?.into()))
 }
 
-fn request_init(
-    request: &HttpRequest,
-    signal: &AbortSignal,
-    redirect: RequestRedirect,
-) -> RequestInit {
+fn request_init(request: &HttpRequest, signal: &AbortSignal) -> RequestInit {
     // Headers stay a plain object: injected fetches (mocks, undici) read it as one.
     let headers = Object::new();
     let set = |name: &str, value: &str| {
@@ -277,7 +267,10 @@ fn request_init(
     }
     init.set_headers(&headers);
     init.set_signal(Some(signal));
-    init.set_redirect(redirect);
+    // A redirect is answered to the client, never followed: it could carry Authorization to
+    // another origin. "manual" rather than "error": a pair reads its nodes' 307, the answer's
+    // status and Location make a clear error, and workerd implements no "error".
+    init.set_redirect(RequestRedirect::Manual);
     init
 }
 

@@ -25,6 +25,7 @@ use crate::core::operations::Operation;
 use crate::core::request::{
     validate_credential, validate_optional_timeout, HttpRequest, HttpResponse, Language,
 };
+use crate::core::response;
 use crate::core::retry::{self, Failure, RetryPolicy};
 use crate::core::secret::{AuthKind, Credential, Secret};
 use crate::core::v2;
@@ -71,10 +72,7 @@ pub struct Client {
 
 impl Client {
     pub fn new(options: ClientOptions) -> Result<Self, Error> {
-        let transport = match options.endpoints {
-            Some(_) => Transport::new(options.fetch)?.not_following_redirects(),
-            None => Transport::new(options.fetch)?,
-        };
+        let transport = Transport::new(options.fetch)?;
         let (endpoint, pair) = match (options.endpoint, options.endpoints) {
             (Some(_), Some(_)) => {
                 return Err(Error::invalid_argument(
@@ -280,12 +278,20 @@ impl Client {
                         redirected = true;
                         continue;
                     }
-                    Ok(0) => return Err(pairs::hidden_redirect(operation)),
                     _ => {}
                 }
             }
             let failure = match &result {
                 Ok(exchange) if (200..300).contains(&exchange.status) => return result,
+                Ok(exchange) if exchange.status < 200 || (300..400).contains(&exchange.status) => {
+                    return Err(response::redirect_refused(
+                        request,
+                        exchange.status,
+                        exchange.location.as_deref(),
+                        settings.pair.is_some(),
+                    )
+                    .with_request_id(exchange.request_id.clone()))
+                }
                 Ok(exchange) => Failure::Status {
                     status: exchange.status,
                     retry_after: exchange.retry_after.as_deref(),
@@ -361,7 +367,7 @@ impl Client {
         )?;
         let exchange = self.send(&request, call, envelope).await?;
         if !(200..300).contains(&exchange.status) {
-            return Err(crate::core::response::error_from_status(
+            return Err(response::error_from_status(
                 operation.name,
                 &self::envelope(operation.name, &exchange)?,
             ));

@@ -160,16 +160,6 @@ pub fn redirected_again(endpoints: &[Endpoint], node: usize, operation: &str) ->
     .with_endpoints(redirected_reports(endpoints, node))
 }
 
-/// A browser's `redirect: "manual"` answer (status 0): a redirect it will not show. It may have
-/// been a 303 after the request was performed, so nothing can be concluded or retried.
-pub fn hidden_redirect(operation: &str) -> Error {
-    Error::new(
-        ErrorCode::Network,
-        format!("{operation}: the node answered a redirect this runtime hides (a browser); reach a CloudTower pair through a same-origin proxy"),
-    )
-    .with_operation(operation)
-}
-
 /// `url`, built on `from`, moved to `to` (same path and query). `None` if `url` was not built
 /// on `from`, which would be a bug: the request is then not sent anywhere.
 pub fn rebase(url: &str, from: &Endpoint, to: &Endpoint) -> Option<String> {

@@ -2,7 +2,7 @@
 
 use super::error::{Error, ErrorBody, ErrorCode, GraphqlError};
 use super::json::Json;
-use super::request::{Body, HttpResponse};
+use super::request::{Body, HttpRequest, HttpResponse};
 
 /// The error for a non-2xx answer, keeping the server's message and body where there is one.
 pub fn error_from_status(operation: &str, response: &HttpResponse) -> Error {
@@ -85,6 +85,41 @@ pub fn excerpt(body: &str) -> String {
         }
     }
     text
+}
+
+/// A redirect answer (a pair's 307 aside, which fails over): the client follows none, so that
+/// credentials go only to the configured endpoint. A browser's `redirect: "manual"` answer shows
+/// no status (0) and no `Location`: it may even have been a 303 after the request was performed,
+/// so nothing is concluded and it is `NETWORK`; elsewhere it is `HTTP` with the status.
+pub fn redirect_refused(
+    request: &HttpRequest,
+    status: u16,
+    location: Option<&str>,
+    pair: bool,
+) -> Error {
+    let operation = &request.operation;
+    let advice = if pair {
+        "reach a CloudTower pair from a browser through a same-origin proxy"
+    } else {
+        "if CloudTower moved (from http: to https:, say), make its new address the endpoint"
+    };
+    if status == 0 {
+        return Error::new(
+            ErrorCode::Network,
+            format!("{operation}: the server answered a redirect this runtime hides (a browser shows none), and the client follows no redirect; {advice}"),
+        )
+        .with_operation(operation.as_str());
+    }
+    let target = location.map_or(String::new(), |to| format!(" to {}", excerpt(to)));
+    let mut message = format!(
+        "{operation}: the server answered HTTP {status}{target}, a redirect, which the client does not follow so that credentials go only to the configured endpoint; {advice}"
+    );
+    if !request.idempotent {
+        message.push_str("; a redirect normally answers before the API runs, so the request was most likely not performed: check before retrying");
+    }
+    Error::new(ErrorCode::Http, message)
+        .with_status(status)
+        .with_operation(operation.as_str())
 }
 
 /// The most of a server's text that goes into an error message (the whole text stays in
@@ -183,6 +218,56 @@ mod tests {
             request_id: Some("req-1".into()),
             ..HttpResponse::from_text(status, body)
         }
+    }
+
+    #[test]
+    fn redirects_are_refused_with_their_status_and_target_or_as_hidden() {
+        let endpoint = crate::core::endpoint::Endpoint::parse("http://tower.example").unwrap();
+        let read = super::super::v2::call_request(
+            &endpoint,
+            &super::super::operations::lookup("get-vms").unwrap(),
+            None,
+            Default::default(),
+            None,
+        )
+        .unwrap();
+        let moved = redirect_refused(
+            &read,
+            301,
+            Some("https://tower.example/v2/api/get-vms"),
+            false,
+        );
+        assert_eq!((moved.code, moved.status), (ErrorCode::Http, 301));
+        assert!(moved.message.starts_with("get-vms: the server answered HTTP 301 to https://tower.example/v2/api/get-vms, a redirect"), "{}", moved.message);
+        assert!(moved.message.contains("make its new address the endpoint"));
+        assert!(
+            !moved.message.contains("not performed"),
+            "a read needs no word on its effect"
+        );
+
+        let mutation = super::super::v2::call_request(
+            &endpoint,
+            &super::super::operations::lookup("start-vm").unwrap(),
+            None,
+            Default::default(),
+            None,
+        )
+        .unwrap();
+        let error = redirect_refused(&mutation, 302, None, false);
+        assert!(
+            error
+                .message
+                .starts_with("start-vm: the server answered HTTP 302, a redirect"),
+            "{}",
+            error.message
+        );
+        assert!(error
+            .message
+            .ends_with("most likely not performed: check before retrying"));
+
+        let hidden = redirect_refused(&mutation, 0, None, true);
+        assert_eq!((hidden.code, hidden.status), (ErrorCode::Network, 0));
+        assert!(hidden.message.contains("hides") && hidden.message.contains("same-origin proxy"));
     }
 
     #[test]

@@ -159,16 +159,39 @@ test("a redirect is refused, so Authorization never follows it to another origin
     res.end("[]");
   });
   await new Promise((resolve) => elsewhere.listen(0, "127.0.0.1", resolve));
+  const target = `http://127.0.0.1:${elsewhere.address().port}/v2/api/get-vms`;
+  const asked = [];
   const redirecting = createHttpServer((req, res) => {
-    res.writeHead(302, { location: `http://127.0.0.1:${elsewhere.address().port}/v2/api/get-vms` }).end();
+    asked.push(req.url);
+    const status = Number(req.url.match(/^\/s(\d{3})\//)?.[1] ?? 302);
+    res.writeHead(status, { location: target, "x-tower-request-id": "req-redirect" }).end();
   });
   await new Promise((resolve) => redirecting.listen(0, "127.0.0.1", resolve));
   t.after(() => {
     elsewhere.close();
     redirecting.close();
   });
-  const client = new CloudTowerClient({ endpoint: `http://127.0.0.1:${redirecting.address().port}`, apiKey: "redirect-canary-key", retry: false });
+  const endpoint = `http://127.0.0.1:${redirecting.address().port}`;
+  const client = new CloudTowerClient({ endpoint, apiKey: "redirect-canary-key", retry: false });
   const error = await rejectionOf(client.call("get-vms", {}));
-  assertShape(error, "NETWORK", 0);
+  assertShape(error, "HTTP", 302);
+  assert.equal(error.requestId, "req-redirect");
+  assert.ok(error.message.startsWith(`get-vms: the server answered HTTP 302 to ${target}, a redirect, which the client does not follow`), error.message);
+  assert.match(error.message, /make its new address the endpoint/);
+
+  // Every kind of redirect, for reads and mutations, GraphQL included: refused, never followed,
+  // and not retried (the server answered).
+  for (const status of [301, 303, 307, 308]) {
+    const prefixed = new CloudTowerClient({ endpoint: `${endpoint}/s${status}`, apiKey: "redirect-canary-key" });
+    const before = asked.length;
+    const read = await rejectionOf(prefixed.call("get-vms", {}));
+    assertShape(read, "HTTP", status);
+    assert.equal(asked.length - before, 1, "a redirect is an answer: not retried");
+    const login = await rejectionOf(new CloudTowerClient({ endpoint: `${endpoint}/s${status}` }).login({ username: "admin", password: "redirect-canary-pw" }));
+    assertShape(login, "HTTP", status);
+    for (const text of [read.message, login.message, JSON.stringify(login)]) assert.ok(!text.includes("redirect-canary"), text);
+  }
+  const mutation = await rejectionOf(new CloudTowerClient({ endpoint, apiKey: "redirect-canary-key" }).call("start-vm", { where: { id: "vm-1" } }));
+  assert.match(mutation.message, /most likely not performed: check before retrying$/);
   assert.deepEqual(seen, [], "the other origin was never asked");
 });

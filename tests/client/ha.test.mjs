@@ -170,9 +170,12 @@ test("a 307 pointing at a foreign origin is never followed: the foreign server r
     const outcome = await client.call("get-vms", { first: 1 }).then(() => "ok", (e) => e.code);
     assert.equal(outcome, failover === "manual" ? "FAILOVER_REQUIRED" : "ok", failover);
   }
-  // A single-endpoint client on the passive node refuses the redirect, as before.
+  // A single-endpoint client on the passive node refuses the redirect: an answer, HTTP 307.
   const single = new CloudTowerClient({ endpoint: sim.urls[0], apiKey: "k".repeat(32) });
-  assert.equal((await rejectionOf(single.call("get-vms", {}))).code, "NETWORK");
+  const refused = await rejectionOf(single.call("get-vms", {}));
+  assert.equal(refused.code, "HTTP");
+  assert.equal(refused.status, 307);
+  assert.ok(refused.message.includes(`${foreignUrl}/steal`), refused.message);
   assert.deepEqual(received, []);
 });
 
