@@ -374,7 +374,10 @@ impl CloudTowerClient {
                 options.on_progress,
             )
         })();
-        pager.map(Paginator).map_err(thrown)
+        // Thrown at once, not through `run`: scrubbed here (an operation name can be anything).
+        pager
+            .map(Paginator)
+            .map_err(|error| Thrown::from(error).into_js(&self.0.secrets()))
     }
 
     /// The number of items a `get-*` listing would return for `where` (its `-connection` count).
@@ -412,8 +415,12 @@ impl CloudTowerClient {
 
     /// The API version the server reports (`GET /v2/api/get-version`, no credential needed).
     #[wasm_bindgen(js_name = getVersion, unchecked_return_type = "Promise<string>")]
-    pub fn get_version(&self) -> Promise {
-        self.call("get-version".into(), JsValue::UNDEFINED, JsValue::UNDEFINED)
+    pub fn get_version(&self, call_options: Option<Ts<CallOptions>>) -> Promise {
+        self.call(
+            "get-version".into(),
+            JsValue::UNDEFINED,
+            optional(call_options),
+        )
     }
 
     /// A summary without secrets, so logging a client is safe.

@@ -1,6 +1,6 @@
 //! The one error type of the client, and what the server's error bodies look like.
 
-use super::json::{object, quoted, Json};
+use super::json::{object, Json};
 use super::secret::Secret;
 
 /// Stable error codes: the `code` property of every `CloudTowerError` in JS. The single source
@@ -315,23 +315,18 @@ impl Error {
     /// server sent (error body, GraphQL errors, partial data, failed tasks). octokit does the
     /// same in its error constructor, so a thrown error can be logged whole.
     pub fn redact(mut self, secrets: &[&Secret]) -> Self {
-        // Each secret as written, and as a server echoing a request would write it: inside a
-        // JSON string (`"` and `\` escaped) and percent-encoded.
         let forms: Vec<String> = secrets
             .iter()
             .map(|secret| secret.expose())
             .filter(|secret| !secret.is_empty())
-            .flat_map(|secret| {
-                let json = quoted(secret);
-                [
-                    secret.to_owned(),
-                    json.get(1..json.len() - 1).unwrap_or_default().to_owned(),
-                    percent_encoded(secret),
-                ]
-            })
+            .flat_map(echo_forms)
             .collect();
-        let mut secrets: Vec<&str> = forms.iter().map(String::as_str).collect();
-        secrets.dedup();
+        let mut secrets: Vec<&str> = Vec::with_capacity(forms.len());
+        for form in &forms {
+            if !secrets.contains(&form.as_str()) {
+                secrets.push(form);
+            }
+        }
         if secrets.is_empty() {
             return self;
         }
@@ -375,29 +370,101 @@ impl Error {
 
 const REDACTED: &str = "[REDACTED]";
 
-/// `text` as `encodeURIComponent` writes it.
-fn percent_encoded(text: &str) -> String {
+/// A secret as written, and as a server that echoes a request may write it (found by breaking
+/// this client: servers write JSON, URLs, forms and HTML in more than one way). A secret of
+/// letters and digits has one form; a password with spaces, slashes or accents has several.
+fn echo_forms(secret: &str) -> Vec<String> {
+    let mut forms = vec![secret.to_owned()];
+    // JSON strings: as JSON.stringify writes them, and with non-ASCII (Python, Java), `<>&'`
+    // (Go) or `/` (PHP) as escapes, in either hex case.
+    for style in 0..16u8 {
+        forms.push(json_escaped(
+            secret,
+            style & 1 != 0,
+            style & 2 != 0,
+            style & 4 != 0,
+            style & 8 != 0,
+        ));
+    }
+    // Percent-encoding: encodeURIComponent, encodeURI, RFC 3986's unreserved set, and forms
+    // (space as `+`), in either hex case.
+    for upper in [true, false] {
+        for (kept, plus) in [
+            ("-_.!~*'()", false),
+            ("-_.!~*'();,/?:@&=+$#", false),
+            ("-_.~", false),
+            ("-_.*", true),
+        ] {
+            forms.push(percent_encoded(secret, kept, plus, upper));
+        }
+    }
+    // HTML text and attributes.
+    for apostrophe in ["&#39;", "&#x27;", "&apos;"] {
+        let mut html = String::with_capacity(secret.len());
+        for c in secret.chars() {
+            match c {
+                '&' => html.push_str("&amp;"),
+                '<' => html.push_str("&lt;"),
+                '>' => html.push_str("&gt;"),
+                '"' => html.push_str("&quot;"),
+                '\'' => html.push_str(apostrophe),
+                c => html.push(c),
+            }
+        }
+        forms.push(html);
+    }
+    forms
+}
+
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+
+fn push_hex(out: &mut String, value: u32, digits: u32, upper: bool) {
+    let hex = if upper { HEX_UPPER } else { HEX_LOWER };
+    for shift in (0..digits).rev() {
+        out.push(hex[((value >> (4 * shift)) & 15) as usize] as char);
+    }
+}
+
+/// `text` inside a JSON string, optionally with non-ASCII, `<>&'` and `/` escaped too.
+fn json_escaped(text: &str, unicode: bool, html: bool, slash: bool, upper: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '/' if slash => out.push_str("\\/"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20
+                || (unicode && !c.is_ascii())
+                || (html && matches!(c, '<' | '>' | '&' | '\'')) =>
+            {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str("\\u");
+                    push_hex(&mut out, u32::from(*unit), 4, upper);
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `text` percent-encoded, keeping ASCII letters, digits and `kept`; a space as `+` if `plus`.
+fn percent_encoded(text: &str, kept: &str, plus: bool, upper: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z'
-            | b'a'..=b'z'
-            | b'0'..=b'9'
-            | b'-'
-            | b'_'
-            | b'.'
-            | b'!'
-            | b'~'
-            | b'*'
-            | b'\''
-            | b'('
-            | b')' => out.push(byte as char),
-            _ => {
-                const HEX: &[u8; 16] = b"0123456789ABCDEF";
-                out.push('%');
-                out.push(HEX[usize::from(byte >> 4)] as char);
-                out.push(HEX[usize::from(byte & 15)] as char);
-            }
+        let c = char::from(byte);
+        if byte.is_ascii_alphanumeric() || (byte.is_ascii() && kept.contains(c)) {
+            out.push(c);
+        } else if plus && byte == b' ' {
+            out.push('+');
+        } else {
+            out.push('%');
+            push_hex(&mut out, u32::from(byte), 2, upper);
         }
     }
     out
@@ -406,17 +473,19 @@ fn percent_encoded(text: &str) -> String {
 /// The shortest beginning of a secret, seen right before a cut, that is replaced.
 const MIN_CUT_PREFIX: usize = 4;
 
-fn scrub_cut(text: &mut String, secret: &str) {
-    const CUT: char = '…';
-    if !text.contains(CUT) {
+/// Where a text was cut: this client's marker, and the one servers write themselves.
+const CUTS: [&str; 2] = ["…", "..."];
+
+fn scrub_cut(text: &mut String, secret: &str, cut: &str) {
+    if !text.contains(cut) {
         return;
     }
-    let pieces: Vec<&str> = text.split(CUT).collect();
+    let pieces: Vec<&str> = text.split(cut).collect();
     let last = pieces.len() - 1;
     let mut out = String::with_capacity(text.len());
     for (index, piece) in pieces.into_iter().enumerate() {
         if index > 0 {
-            out.push(CUT);
+            out.push_str(cut);
         }
         // The longest beginning of the secret (at least a few characters) the piece ends with.
         let minimum = MIN_CUT_PREFIX.min(secret.chars().count());
@@ -440,11 +509,13 @@ fn scrub_cut(text: &mut String, secret: &str) {
 
 /// Replaces `secrets` in `text`. A secret shorter than a credential can be (a password) is
 /// replaced only where it stands alone (between non-alphanumeric characters), so a one-letter
-/// password does not blank out every message. Where a text was cut (`…`, as excerpts and long
-/// server messages are), a secret's beginning right before the cut is replaced too.
+/// password does not blank out every message. Where a text was cut (`…` or `...`, as excerpts
+/// and long server messages are), a secret's beginning right before the cut is replaced too.
 fn scrub(text: &mut String, secrets: &[&str]) {
     for secret in secrets {
-        scrub_cut(text, secret);
+        for cut in CUTS {
+            scrub_cut(text, secret, cut);
+        }
         if !text.contains(secret) {
             continue;
         }
@@ -494,6 +565,33 @@ mod tests {
             );
             assert_eq!(names.iter().filter(|other| *other == name).count(), 1);
         }
+    }
+
+    #[test]
+    fn redact_scrubs_a_secret_in_every_way_a_server_writes_it() {
+        let password = Secret::new("pä ss/<x>&'\"y");
+        let echoes = [
+            "pä ss/<x>&'\"y",
+            "p\\u00e4 ss/<x>&'\\\"y",                   // Python json.dumps
+            "p\\u00E4 ss\\/<x>&'\\\"y",                 // uppercase hex, PHP's \/
+            "pä ss/\\u003cx\\u003e\\u0026\\u0027\\\"y", // Go's encoding/json
+            "p%C3%A4%20ss%2F%3Cx%3E%26'%22y",           // encodeURIComponent
+            "p%c3%a4%20ss%2f%3cx%3e%26'%22y",           // lowercase hex
+            "p%C3%A4%20ss/%3Cx%3E&'%22y",               // encodeURI
+            "p%C3%A4+ss%2F%3Cx%3E%26%27%22y",           // a form (URLSearchParams)
+            "pä ss/&lt;x&gt;&amp;&#39;&quot;y",         // HTML
+            "pä ss/&lt;x&gt;&amp;&#x27;&quot;y",
+        ];
+        for echo in echoes {
+            let error = Error::new(ErrorCode::Http, format!("bad login ({echo}) for admin"))
+                .redact(&[&password]);
+            assert_eq!(error.message, "bad login ([REDACTED]) for admin", "{echo}");
+        }
+        // A server's own cut, with three dots.
+        let key = Secret::new("key-canary-0123456789");
+        let cut =
+            Error::new(ErrorCode::Http, "rejected key-canary-0123... (truncated)").redact(&[&key]);
+        assert_eq!(cut.message, "rejected [REDACTED]... (truncated)");
     }
 
     #[test]

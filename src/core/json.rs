@@ -74,17 +74,6 @@ impl Json {
         matches!(self, Json::Null)
     }
 
-    /// A scalar as text, for a message (`"x"` → `x`, `12` → `12`); `None` for null and
-    /// containers.
-    pub fn scalar_text(&self) -> Option<String> {
-        match self {
-            Json::String(text) => Some(text.clone()),
-            Json::Number(number) => Some(number_text(*number)),
-            Json::Bool(flag) => Some(flag.to_string()),
-            _ => None,
-        }
-    }
-
     /// Calls `visit` with every string in the tree (values and object keys), mutably: how an
     /// error scrubs secrets from whatever a server sent.
     pub fn for_each_string(&mut self, visit: &mut dyn FnMut(&mut String)) {
@@ -189,15 +178,17 @@ pub fn object<const N: usize>(entries: [(&str, Json); N]) -> Json {
 }
 
 /// Integers print without a fraction, like `JSON.stringify`; JSON has no NaN or infinity.
+/// 2^53: below it, every whole number has an exact `f64` (and JS number).
+pub const EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
+
 /// The core writes only integers (page sizes, offsets); any other number is written with 17
 /// significant digits by integer arithmetic, because Rust's float formatter alone would add
 /// a quarter to the wasm.
 fn number_text(number: f64) -> String {
-    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
     if !number.is_finite() {
         return "null".to_owned();
     }
-    if number.fract() == 0.0 && number.abs() < EXACT {
+    if number.fract() == 0.0 && number.abs() < EXACT_INTEGER {
         return (number as i64).to_string();
     }
     let mut scaled = number.abs();
@@ -295,11 +286,14 @@ impl<'a> At<'a> {
         }
     }
 
-    /// An id: CloudTower sends strings, but a number is read as its text.
+    /// An id: CloudTower sends strings, but a whole number is read as its text (as `String(n)`
+    /// writes it); any other number is no id anyone could look up again.
     pub fn id(&self) -> Result<String, String> {
         match self.value {
             Json::String(text) if !text.is_empty() => Ok(text.clone()),
-            Json::Number(_) => Ok(self.value.scalar_text().unwrap_or_default()),
+            Json::Number(number) if number.fract() == 0.0 && number.abs() < EXACT_INTEGER => {
+                Ok(number_text(*number))
+            }
             _ => Err(self.problem("an id")),
         }
     }
@@ -373,6 +367,18 @@ pub fn parse(text: &str) -> Option<Json> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_are_strings_or_whole_numbers_written_as_js_writes_them() {
+        let answer = parse(r#"{"a":"c1","b":12,"c":1.5,"d":1e21,"e":-7,"f":""}"#).unwrap();
+        let id = |key: &str| At::root(&answer, "x").field(key).id();
+        assert_eq!(id("a").unwrap(), "c1");
+        assert_eq!(id("b").unwrap(), "12");
+        assert_eq!(id("e").unwrap(), "-7");
+        assert_eq!(id("c").unwrap_err(), "x.c is not an id");
+        assert_eq!(id("d").unwrap_err(), "x.d is not an id");
+        assert_eq!(id("f").unwrap_err(), "x.f is not an id");
+    }
 
     #[test]
     fn writes_what_json_parse_reads_back() {
