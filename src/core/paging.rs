@@ -2,7 +2,7 @@
 //! the next page is asked for, and when the end is reached.
 
 use super::error::{Error, ErrorCode, Result};
-use super::json::{quote, Json};
+use super::json::{quote, Json, EXACT_INTEGER};
 use super::operations::{lookup, JsonKind, Operation};
 
 /// How pages follow each other.
@@ -249,20 +249,20 @@ pub fn counting_twin(operation: &Operation) -> Result<Operation> {
     lookup(&format!("{}-connection", operation.name)).map_err(|_| not_countable())
 }
 
-/// `{ "aggregate": { "count": n } }` → n.
+/// `{ "aggregate": { "count": n } }` → n: a whole number a JS number holds exactly.
 pub fn parse_count(operation: &str, body: &Json) -> Result<u64> {
-    body.get("aggregate")
-        .get("count")
-        .as_f64()
-        .filter(|count| *count >= 0.0 && count.fract() == 0.0)
-        .map(|count| count as u64)
-        .ok_or_else(|| {
-            Error::new(
-                ErrorCode::Decode,
-                format!("{operation}: the answer has no aggregate.count"),
-            )
-            .with_operation(operation)
-        })
+    let count = body.get("aggregate").get("count");
+    let problem = match count.as_f64() {
+        Some(n) if n >= 0.0 && n.fract() == 0.0 && n < EXACT_INTEGER => return Ok(n as u64),
+        Some(_) => "is not a whole number from 0 to 2^53",
+        None if count.is_null() => "is missing",
+        None => "is not a number",
+    };
+    Err(Error::new(
+        ErrorCode::Decode,
+        format!("{operation}: the answer's aggregate.count {problem}"),
+    )
+    .with_operation(operation))
 }
 
 #[cfg(test)]
@@ -462,17 +462,32 @@ mod tests {
             parse_count("get-vms-connection", &j(r#"{"aggregate":{"count":42}}"#)).unwrap(),
             42
         );
-        for bad in [
-            "{}",
-            "[]",
-            r#"{"aggregate":{"count":-1}}"#,
-            r#"{"aggregate":{"count":"3"}}"#,
-            "x",
+        for (bad, problem) in [
+            ("{}", "is missing"),
+            ("[]", "is missing"),
+            (
+                r#"{"aggregate":{"count":-1}}"#,
+                "is not a whole number from 0 to 2^53",
+            ),
+            (
+                r#"{"aggregate":{"count":1.5}}"#,
+                "is not a whole number from 0 to 2^53",
+            ),
+            (
+                r#"{"aggregate":{"count":1e300}}"#,
+                "is not a whole number from 0 to 2^53",
+            ),
+            (
+                r#"{"aggregate":{"count":18446744083709551616}}"#,
+                "is not a whole number from 0 to 2^53",
+            ),
+            (r#"{"aggregate":{"count":"3"}}"#, "is not a number"),
         ] {
+            let error = parse_count("get-vms-connection", &j(bad)).unwrap_err();
+            assert_eq!(error.code, ErrorCode::Decode, "{bad}");
             assert_eq!(
-                parse_count("get-vms-connection", &j(bad)).unwrap_err().code,
-                ErrorCode::Decode,
-                "{bad}"
+                error.message,
+                format!("get-vms-connection: the answer's aggregate.count {problem}")
             );
         }
     }

@@ -2,7 +2,7 @@
 //! round of `get-tasks` means done, failed, still running, or lost.
 
 use super::error::{Error, ErrorCode, FailedTask, Result};
-use super::json::{object, At, Json};
+use super::json::{object, quoted, At, Json};
 
 /// A task as far as waiting is concerned; the full objects stay JS values.
 #[derive(Clone, Debug, PartialEq)]
@@ -149,6 +149,25 @@ impl Waiter {
             )
             .with_operation("get-tasks")
         })?;
+        // An answer must hold the asked tasks, each once: a task of another id (a server that
+        // ignored `id_in`) or one listed twice would make the outcome depend on the order.
+        for (index, task) in tasks.iter().enumerate() {
+            let problem = if !self.ids.contains(&task.id) {
+                "which was not asked for"
+            } else if tasks.iter().take(index).any(|seen| seen.id == task.id) {
+                "twice"
+            } else {
+                continue;
+            };
+            return Err(Error::new(
+                ErrorCode::Decode,
+                format!(
+                    "get-tasks: the answer lists task {} {problem}",
+                    quoted(&task.id)
+                ),
+            )
+            .with_operation("get-tasks"));
+        }
         self.percent |= tasks
             .iter()
             .any(|task| !task.ended() && task.progress.is_some_and(|p| p > 1.0));
@@ -306,6 +325,27 @@ mod tests {
             poll_body(&["a".into(), "b".into()]),
             r#"{"where":{"id_in":["a","b"]}}"#
         );
+    }
+
+    #[test]
+    fn an_answer_holds_the_asked_tasks_each_once() {
+        for answer in [
+            r#"[{"id":"a","status":"SUCCESSED"},{"id":"a","status":"FAILED"}]"#,
+            r#"[{"id":"a","status":"FAILED"},{"id":"a","status":"SUCCESSED"}]"#,
+            r#"[{"id":"a","status":"SUCCESSED"},{"id":"zzz","status":"FAILED"}]"#,
+        ] {
+            let error = Waiter::new(vec!["a".into()])
+                .assess(&j(answer))
+                .unwrap_err();
+            assert_eq!(error.code, ErrorCode::Decode, "{answer}");
+            assert!(
+                error
+                    .message
+                    .starts_with("get-tasks: the answer lists task "),
+                "{}",
+                error.message
+            );
+        }
     }
 
     #[test]
