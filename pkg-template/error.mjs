@@ -16,6 +16,11 @@ export class CloudTowerError extends Error {
       if (fields[optional] !== undefined) this[optional] = fields[optional];
     }
   }
+
+  /** What `JSON.stringify` and structured loggers show: the message too, not only the fields. */
+  toJSON() {
+    return { name: this.name, message: this.message, ...this };
+  }
 }
 
 /** True for a CloudTowerError, also one from another copy of the package or another realm. */

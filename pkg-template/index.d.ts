@@ -128,5 +128,7 @@ declare global {
 /**
  * Browsers and bundlers: loads the WebAssembly module; await it once before creating clients.
  * Calling it again is harmless. In Node it resolves at once (the module loads on import).
+ * Rejects with a CloudTowerError (NETWORK, TIMEOUT, HTTP, DECODE) and may then be retried.
+ * `timeoutMs` (default 60000) bounds the fetch of a URL, headers and body.
  */
-export declare function init(input?: InitInput | Promise<InitInput>): Promise<void>;
+export declare function init(input?: InitInput | Promise<InitInput>, options?: { timeoutMs?: number }): Promise<void>;

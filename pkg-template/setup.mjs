@@ -34,21 +34,31 @@ const SYNCHRONOUS = new Set(["withApiKey", "withToken", "paginate", "pages", "to
 function guardFreed(prototype, what, CloudTowerError) {
   if (prototype.__freeGuarded) return;
   Object.defineProperty(prototype, "__freeGuarded", { value: true });
-  const freed = () => new CloudTowerError(`this ${what} was freed: create a new one`, { code: "INVALID_ARGUMENT" });
-  // A paginator is also done when its client was freed.
-  const isFreed = (self) => self.__wbg_ptr === 0 || self.__client?.__wbg_ptr === 0;
+  // A method taken off its object (`const { call } = client`) has no `this`: say so, instead of
+  // wasm-bindgen's TypeError. A paginator is also done when its client was freed.
+  const problem = (self, name) => {
+    if (!Object.prototype.isPrototypeOf.call(prototype, self)) {
+      return new CloudTowerError(`${name} was called without its ${what}: call it on the ${what} (${what}.${name}(...)) or bind it (${what}.${name}.bind(${what}))`, { code: "INVALID_ARGUMENT" });
+    }
+    if (self.__wbg_ptr === 0 || self.__client?.__wbg_ptr === 0) {
+      return new CloudTowerError(`this ${what} was freed: create a new one`, { code: "INVALID_ARGUMENT" });
+    }
+    return null;
+  };
   for (const name of Object.getOwnPropertyNames(prototype)) {
     const descriptor = Object.getOwnPropertyDescriptor(prototype, name);
     if (name === "constructor" || name === "__destroy_into_raw") continue;
     if (name === "free" || (typeof name === "symbol" && name === Symbol.dispose)) {
       const free = descriptor.value;
       descriptor.value = function freeOnce() {
+        if (!Object.prototype.isPrototypeOf.call(prototype, this)) throw problem(this, "free");
         if (this.__wbg_ptr !== 0) free.call(this);
       };
     } else if (descriptor.get) {
       const get = descriptor.get;
       descriptor.get = function guardedGet() {
-        if (isFreed(this)) throw freed();
+        const error = problem(this, name);
+        if (error) throw error;
         return get.call(this);
       };
     } else if (typeof descriptor.value === "function") {
@@ -56,9 +66,10 @@ function guardFreed(prototype, what, CloudTowerError) {
       const synchronous = SYNCHRONOUS.has(name);
       descriptor.value = {
         [name](...args) {
-          if (isFreed(this)) {
-            if (synchronous) throw freed();
-            return Promise.reject(freed());
+          const error = problem(this, name);
+          if (error) {
+            if (synchronous) throw error;
+            return Promise.reject(error);
           }
           return method.apply(this, args);
         },

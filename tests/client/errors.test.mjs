@@ -195,3 +195,14 @@ test("a redirect is refused, so Authorization never follows it to another origin
   assert.match(mutation.message, /most likely not performed: check before retrying$/);
   assert.deepEqual(seen, [], "the other origin was never asked");
 });
+
+test("JSON.stringify of an error shows its name and message beside its fields", async () => {
+  const client = new CloudTowerClient({ endpoint: `http://127.0.0.1:${await closedPort()}`, apiKey: "ci-key-0001", retry: false });
+  const error = await rejectionOf(client.call("get-vm", {}));
+  const logged = JSON.parse(JSON.stringify(error));
+  assert.equal(logged.name, "CloudTowerError");
+  assert.equal(logged.code, "INVALID_ARGUMENT");
+  assert.equal(logged.message, error.message);
+  assert.match(logged.message, /did you mean get-vms/);
+  assert.equal(logged.status, 0);
+});

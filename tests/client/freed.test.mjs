@@ -43,3 +43,23 @@ for (const [label, { CloudTowerClient, CloudTowerError }] of [["import", esm], [
     }
   });
 }
+
+for (const [label, { CloudTowerClient, CloudTowerError }] of [["import", esm], ["require", cjs]]) {
+  test(`${label}: a member taken off its client fails with a CloudTowerError that says so`, async () => {
+    const client = new CloudTowerClient({ endpoint: "http://127.0.0.1:9" });
+    const detached = (name) => (error) =>
+      error instanceof CloudTowerError && error.code === "INVALID_ARGUMENT" && error.message.startsWith(`${name} was called without its client`);
+    const { call, paginate, withApiKey, free } = client;
+    await assert.rejects(call("get-vms"), detached("call"));
+    await assert.rejects(Promise.all(["get-vms"].map(client.call)), detached("call"));
+    assert.throws(() => paginate("get-vms"), detached("paginate"));
+    assert.throws(() => withApiKey("key-0123456789"), detached("withApiKey"));
+    assert.throws(() => free(), detached("free"));
+    const endpoint = Object.getOwnPropertyDescriptor(CloudTowerClient.prototype, "endpoint").get;
+    assert.throws(() => endpoint.call(undefined), detached("endpoint"));
+    await assert.rejects(CloudTowerClient.prototype.call.call({}, "get-vms"), detached("call"));
+    // Bound, it works; the client itself is untouched.
+    assert.equal(client.endpoint, "http://127.0.0.1:9");
+    assert.equal(client.toString.bind(client)(), "CloudTowerClient(http://127.0.0.1:9, none)");
+  });
+}
