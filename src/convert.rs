@@ -63,14 +63,16 @@ impl<'a> Fields<'a> {
         format!("{}.{key}", self.what)
     }
 
-    /// The raw value; `undefined` when absent.
-    pub fn value(&mut self, key: &'static str) -> JsValue {
+    /// The raw value; `undefined` when absent. A getter that throws (or a proxy's trap) is an
+    /// error of that field, not an absent value.
+    pub fn value(&mut self, key: &'static str) -> Result<JsValue, Error> {
         self.known.push(key);
-        Reflect::get(&self.object, &key.into()).unwrap_or(JsValue::UNDEFINED)
+        Reflect::get(&self.object, &key.into())
+            .map_err(|_| Error::invalid_argument(&self.field(key), "reading it threw"))
     }
 
     pub fn string(&mut self, key: &'static str) -> Result<String, Error> {
-        let value = self.value(key);
+        let value = self.value(key)?;
         if value.is_undefined() {
             return Err(Error::invalid_argument(&self.field(key), "is required"));
         }
@@ -80,7 +82,7 @@ impl<'a> Fields<'a> {
     }
 
     pub fn optional_string(&mut self, key: &'static str) -> Result<Option<String>, Error> {
-        let value = self.value(key);
+        let value = self.value(key)?;
         if value.is_null_or_undefined() {
             return Ok(None);
         }
@@ -91,7 +93,7 @@ impl<'a> Fields<'a> {
     }
 
     pub fn optional_number(&mut self, key: &'static str) -> Result<Option<f64>, Error> {
-        let value = self.value(key);
+        let value = self.value(key)?;
         if value.is_null_or_undefined() {
             return Ok(None);
         }
@@ -115,11 +117,11 @@ impl<'a> Fields<'a> {
 
     pub fn optional_function(&mut self, key: &'static str) -> Result<Option<Function>, Error> {
         let field = self.field(key);
-        optional_function(self.value(key), &field)
+        optional_function(self.value(key)?, &field)
     }
 
     pub fn optional_signal(&mut self, key: &'static str) -> Result<Option<AbortSignal>, Error> {
-        let value = self.value(key);
+        let value = self.value(key)?;
         if value.is_null_or_undefined() {
             return Ok(None);
         }
@@ -184,7 +186,7 @@ pub fn client_options(value: &JsValue) -> Result<ClientOptions, Error> {
     let mut fields = Fields::new(value, "options")?;
     let options = ClientOptions {
         endpoint: fields.optional_string("endpoint")?,
-        endpoints: string_list(fields.value("endpoints"), "options.endpoints")?,
+        endpoints: string_list(fields.value("endpoints")?, "options.endpoints")?,
         failover: fields.optional_choice("failover", &Strategy::ALL, Strategy::as_str)?,
         probe_timeout_ms: fields.optional_number("probeTimeoutMs")?,
         language: fields.optional_choice("language", &Language::ALL, Language::as_str)?,
@@ -192,7 +194,7 @@ pub fn client_options(value: &JsValue) -> Result<ClientOptions, Error> {
         fetch: fields.optional_function("fetch")?,
         token: fields.optional_string("token")?,
         api_key: fields.optional_string("apiKey")?,
-        retry: retry_policy(fields.value("retry"))?,
+        retry: retry_policy(fields.value("retry")?)?,
         on_request: fields.optional_function("onRequest")?,
         on_response: fields.optional_function("onResponse")?,
     };

@@ -11,6 +11,10 @@ pub struct Endpoint {
 }
 
 const FIELD: &str = "endpoint";
+/// The longest endpoint accepted: a CloudTower address is short, and every URL is built on it.
+const MAX_LENGTH: usize = 2048;
+/// RFC 1035: a DNS name has at most 253 characters.
+const MAX_HOST: usize = 253;
 
 impl Endpoint {
     /// Accepts `https://tower.example`, `http://10.0.0.5:8080/`, `https://gw.example/tower`.
@@ -20,6 +24,12 @@ impl Endpoint {
         let trimmed = input.trim();
         if trimmed.is_empty() {
             return Err(Error::invalid_argument(FIELD, "must not be empty"));
+        }
+        if trimmed.len() > MAX_LENGTH {
+            return Err(Error::invalid_argument(
+                FIELD,
+                format!("has more than {MAX_LENGTH} characters"),
+            ));
         }
         if trimmed.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return Err(Error::invalid_argument(
@@ -149,6 +159,12 @@ fn validate_authority(authority: &str) -> Result<()> {
     if host.is_empty() {
         return Err(Error::invalid_argument(FIELD, "has no host"));
     }
+    if host.len() > MAX_HOST {
+        return Err(Error::invalid_argument(
+            FIELD,
+            format!("host has more than {MAX_HOST} characters, the most a DNS name has"),
+        ));
+    }
     let host_ok = authority.starts_with('[')
         || host
             .chars()
@@ -216,7 +232,14 @@ mod tests {
             "https://tower.example/a/../b",
             "https://[::1",
             "https://tower.example:",
-        ] {
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .chain([
+            format!("https://{}.example", "a".repeat(250)),
+            format!("https://tower.example/{}", "p".repeat(2048)),
+        ]) {
+            let input = input.as_str();
             let error = Endpoint::parse(input).expect_err(input);
             assert_eq!(error.code, ErrorCode::InvalidArgument, "{input}");
             assert!(

@@ -98,3 +98,21 @@ test("hooks see every attempt, and never a header value, body or secret", async 
   const throwing = new CloudTowerClient({ endpoint: sim.url, onRequest: () => { throw new Error("hook bug"); } });
   assert.equal(await throwing.getVersion(), "4.6.0", "a throwing hook does not break the call");
 });
+
+test("an option whose getter throws is named; an endpoint longer than any real one is refused", () => {
+  const refusal = (options) => {
+    try {
+      new CloudTowerClient(options);
+    } catch (error) {
+      assert.equal(error.code, "INVALID_ARGUMENT");
+      return error.message;
+    }
+    throw new Error("accepted");
+  };
+  const throwing = { get endpoint() { throw new Error("boom"); } };
+  assert.equal(refusal(throwing), "options.endpoint: reading it threw");
+  const trapped = new Proxy({ endpoint: "http://127.0.0.1:9" }, { get() { throw new Error("trap"); } });
+  assert.match(refusal(trapped), /^options\.\w+: reading it threw$/);
+  assert.match(refusal({ endpoint: `https://${"a".repeat(1_000_000)}.example` }), /^endpoint: has more than 2048 characters/);
+  assert.match(refusal({ endpoint: `https://${"a".repeat(300)}.example` }), /^endpoint: host has more than 253 characters/);
+});
