@@ -223,14 +223,12 @@ mod tests {
     #[test]
     fn redirects_are_refused_with_their_status_and_target_or_as_hidden() {
         let endpoint = crate::core::endpoint::Endpoint::parse("http://tower.example").unwrap();
-        let read = super::super::v2::call_request(
-            &endpoint,
-            &super::super::operations::lookup("get-vms").unwrap(),
-            None,
-            Default::default(),
-            None,
-        )
-        .unwrap();
+        let request = |name: &str| {
+            let operation = super::super::operations::lookup(name).unwrap();
+            super::super::v2::call_request(&endpoint, &operation, None, Default::default(), None)
+                .unwrap()
+        };
+        let read = request("get-vms");
         let moved = redirect_refused(
             &read,
             301,
@@ -245,14 +243,7 @@ mod tests {
             "a read needs no word on its effect"
         );
 
-        let mutation = super::super::v2::call_request(
-            &endpoint,
-            &super::super::operations::lookup("start-vm").unwrap(),
-            None,
-            Default::default(),
-            None,
-        )
-        .unwrap();
+        let mutation = request("start-vm");
         let error = redirect_refused(&mutation, 302, None, false);
         assert!(
             error

@@ -1,4 +1,5 @@
 // Shared set-up of the client tests: a simulator per test file and logged-in clients on it.
+import assert from "node:assert/strict";
 import { startSimulator, ACCOUNTS } from "../sim/index.mjs";
 
 export { ACCOUNTS };
@@ -24,4 +25,15 @@ export async function rejectionOf(promise) {
     return error;
   }
   throw new Error("expected a rejection, but the promise resolved");
+}
+
+/** The message of the INVALID_ARGUMENT that constructing a client with `options` throws. */
+export function refusalOf(CloudTowerClient, options) {
+  try {
+    new CloudTowerClient(options);
+  } catch (error) {
+    assert.equal(error.code, "INVALID_ARGUMENT", error.message);
+    return error.message;
+  }
+  throw new Error(`accepted ${JSON.stringify(options)?.slice(0, 200)}`);
 }
