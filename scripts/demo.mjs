@@ -35,10 +35,12 @@ Options:
                     simulator only: a server without the apiKeys list query (shows the console's
                     "cannot list keys" mode)
   --pair            simulator only: an active/passive pair of simulator nodes, to watch the
-                    console fail over (POST /__sim/failover on the console swaps the roles)
+                    console fail over (POST /__sim/failover on the console swaps the roles;
+                    /__sim/* reaches the simulator even with both nodes unreachable)
   --upstream URL    proxy to this CloudTower (http: or https:) instead of the simulator: its
                     root (https://tower.example), not its API path (.../v2/api is refused).
                     Repeat it (or give a comma list) for the two nodes of an active/passive pair
+                    (each node once, at its own origin; an empty one is an error)
   --probe-timeout-ms N
                     a pair: how long each node's healthz probe may take (default 5000)
   --ca FILE         trust this CA (PEM) for the upstream's certificate (every node's, for a
@@ -112,7 +114,7 @@ if (args.upstream && (simOnly.length || args["no-api-keys-query"])) {
 
 let upstreamUrls = [];
 try {
-  upstreamUrls = parseUpstreams(args.upstream ?? [], "--upstream");
+  upstreamUrls = parseUpstreams(args.upstream, "--upstream"); // an empty one is an error, not the simulator
 } catch (error) {
   fail(error.message);
 }
@@ -163,6 +165,8 @@ async function listen(port) {
     ca: args.ca,
     insecure: args.insecure,
     probeTimeoutMs,
+    // A simulator pair: /__sim/* goes to its control server, reachable even with both nodes down.
+    ...(sim?.controlUrl && { simControl: sim.controlUrl }),
     log,
   };
   if (port === 0) return startConsoleServer({ ...options, port: 0 });

@@ -43,7 +43,8 @@ export function createPair(roots, probe) {
     }
     throw new PairError(502, "MULTIPLE_ACTIVE_ENDPOINTS",
       `More than one upstream claims to be the active CloudTower node (${active.map((index) => roots[index]).join(", ")}): ` +
-      "the pair is misconfigured or split, so the console server sent the request to neither.");
+      "the pair is misconfigured or split, so the console server sent the request to neither. " +
+      "If two of these names reach the same CloudTower (localhost and 127.0.0.1, a host name and its address), list it once.");
   }
 
   return {
@@ -57,14 +58,24 @@ export function createPair(roots, probe) {
       return discovering;
     },
     /**
-     * `node` (from active()) was lost: it answered 307 (`state` "passive"), failed, or answered
-     * 5xx. The next request rediscovers, unless a newer discovery already replaced that node: a
+     * `node` (from active()) was lost: it answered 307 (`state` "passive") or failed. The next request rediscovers, unless a newer discovery already replaced that node: a
      * late answer from the old node must not throw away the new choice.
      */
     lose(node, state, detail) {
       if (cached?.generation !== node.generation) return;
       cached = null;
       reports[node.index] = { endpoint: roots[node.index], state, ...(detail && { detail }) };
+    },
+    /**
+     * `node` (from active()) gave an unexpected answer (a 5xx, or one that could not be passed
+     * on): the next request rediscovers, as the official SDK does, but the node keeps the state it
+     * was last seen in (the panel must not read as if no node were active) with `detail`, until
+     * that discovery says otherwise. Nothing changes when a newer discovery replaced the node.
+     */
+    recheck(node, detail) {
+      if (cached?.generation !== node.generation) return;
+      cached = null;
+      reports[node.index] = { endpoint: roots[node.index], state: "active", detail };
     },
     /** The nodes and what each was last seen as, for the page (no secret: nodes carry none). */
     snapshot() {

@@ -14,13 +14,17 @@
 // Static files are sirv's (content types, ETag / 304, HEAD, ranges); proxying is httpxy's
 // (streaming both ways). This file adds what the console needs around them: the DNS-rebinding
 // guard, no dot-files or symlink escapes, the CSP of the pages, the sandbox of proxied answers,
-// hop-by-hop and cookie hygiene, a connect deadline, 502 ErrorBody answers naming TLS problems,
-// pairs (below), and one log line per request. Never logs Authorization or any body.
+// hop-by-hop, Expect and cookie hygiene (headers built before any upstream request exists), the
+// normalised path sent upstream, a connect deadline, answers checked before they reach the page
+// (status 200-599, no redirect off the upstreams), 502 ErrorBody answers naming TLS problems,
+// pairs (below), and one log line per request. Never logs Authorization or any body. No upstream
+// answer may end the process or leave a request unsettled.
 //
 // A pair (several upstreams) is not proxied by httpxy, which pipes whatever the upstream answers
 // into the page's response: a passive node's 307 must be held back and the request sent again to
-// the active node, so its body is buffered (up to maxBodyBytes) and each attempt is a plain
-// http(s) request with the same headers, agents and TLS options.
+// the active node, so its body is buffered (up to maxBodyBytes each, maxBufferedBytes for all,
+// within bodyTimeoutMs) and each attempt is a plain http(s) request with the same headers, agents
+// and TLS options.
 
 import http from "node:http";
 import https from "node:https";
@@ -55,8 +59,11 @@ const HOP_BY_HOP = new Set([
   "te", "trailer", "transfer-encoding", "upgrade",
 ]);
 // Request headers the proxy does not pass upstream: Host is rewritten; cookies of the console's
-// origin are not CloudTower's business (the API authenticates with Authorization).
-const DROP_REQUEST = new Set(["host", "cookie"]);
+// origin are not CloudTower's business (the API authenticates with Authorization); Expect is
+// answered by this server (Node's sends 100 Continue itself) and the upstream is sent the body.
+const DROP_REQUEST = new Set(["host", "cookie", "expect"]);
+/** The tokens of a Connection header, lower case. */
+const listed = (value) => String(value ?? "").toLowerCase().split(",").map((t) => t.trim()).filter(Boolean);
 
 const REQUEST_ID = "x-tower-request-id";
 // A passive node's answer to everything: the request was not performed there.
@@ -64,6 +71,11 @@ const NOT_HERE = 307;
 // A pair's request bodies are held to be sent again after a failover; the console's are a few
 // KiB. The cap is the client's own limit of an answer it reads.
 const MAX_PAIR_BODY_BYTES = 4 * 1024 * 1024;
+// All the bodies a pair holds at once (every request together), and how long one may take to arrive.
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+const BODY_TIMEOUT_MS = 30_000;
+// The simulator's control API.
+const SIM_PREFIX = "/__sim/";
 // The page reads the proxy's upstreams and their states here (GET, JSON, no secret).
 export const PAIR_STATUS_PATH = "/__console/pair";
 const LOOPBACK_NAMES = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
@@ -107,13 +119,28 @@ export function parseUpstream(input, name = "upstream") {
  * make an active/passive pair; the same node twice is refused. Throws a TypeError.
  */
 export function parseUpstreams(input, name = "upstream") {
+  if (input === undefined || input === null) return [];
   const items = (Array.isArray(input) ? input : [input])
-    .flatMap((item) => (typeof item === "string" ? item.split(",").map((part) => part.trim()) : [item]))
-    .filter((item) => item !== undefined && item !== null && item !== "");
+    .flatMap((item) => (typeof item === "string" ? item.split(",").map((part) => part.trim()) : [item]));
+  // An empty name (--upstream '', a stray comma) is a mistake, never "no upstream".
+  if (items.length === 0 || items.every((item) => item === "" || item === undefined || item === null)) {
+    throw new TypeError(`${name} is empty: give CloudTower's root, e.g. https://tower.example`);
+  }
+  items.forEach((item, index) => {
+    if (item === "" || item === undefined || item === null) {
+      throw new TypeError(`${name} ${index + 1} of ${items.length} is empty (a stray comma?): ${JSON.stringify(items.map((i) => i ?? "").join(","))}`);
+    }
+  });
   const urls = items.map((item, index) => parseUpstream(item, items.length > 1 ? `${name} ${index + 1} of ${items.length}` : name));
   const roots = urls.map(rootOf);
   roots.forEach((root, index) => {
     if (roots.indexOf(root) !== index) throw new TypeError(`${name} lists ${root} twice: a pair needs two different nodes`);
+    // Two paths of one origin are one HTTP server: a pair's nodes are two CloudTower appliances.
+    const other = urls.findIndex((url, i) => i !== index && url.origin === urls[index].origin);
+    if (other !== -1 && other < index) {
+      throw new TypeError(`${name} lists ${roots[other]} and ${root}, two paths of one origin: that is one server, and a pair needs ` +
+        "two different nodes (if a gateway fronts both nodes, give each its own host name or port)");
+    }
   });
   return urls;
 }
@@ -192,14 +219,20 @@ function describeUpstreamError(error, upstream) {
  * @param {{prefix: string, dir: string}[]} [options.static]
  * @param {string|string[]} [options.ca] PEM text or file path(s): CAs trusted in addition to the system ones.
  * @param {boolean} [options.insecure=false] Skip TLS verification of the upstream (never the default).
- * @param {boolean} [options.simControl] Also proxy /__sim/* (the simulator's control API).
- *   Default: true when the upstream is a loopback address.
+ * @param {boolean|string|URL} [options.simControl] Also proxy /__sim/* (the simulator's control
+ *   API): true sends it to the upstream (a pair's active node), a URL to that server (a simulator
+ *   pair's control server, reachable when both nodes are not). Default: true when every upstream
+ *   is a loopback address.
  * @param {string[]} [options.allowedHosts] Host header names accepted (DNS-rebinding guard).
  *   Default: loopback names when bound to loopback, anything otherwise.
  * @param {number} [options.connectTimeoutMs=15000] Upstream connect (and TLS handshake) deadline.
  * @param {number} [options.probeTimeoutMs=5000] A pair: deadline of each node's healthz probe.
  * @param {number} [options.maxBodyBytes=4194304] A pair: largest request body (buffered to be sent
  *   again after a failover); a larger one is answered 413.
+ * @param {number} [options.maxBufferedBytes=67108864] A pair: the most bytes of request bodies held
+ *   at once, all requests together; a body that would pass it is answered 503 with Retry-After.
+ * @param {number} [options.bodyTimeoutMs=30000] A pair: a request body not whole within this is
+ *   answered 408 and its connection closed.
  * @param {(line: string) => void} [options.log]
  * @returns {Promise<{url: string, port: number, host: string, server: http.Server, close(): Promise<void>}>}
  */
@@ -216,6 +249,8 @@ export async function startConsoleServer(options = {}) {
     connectTimeoutMs = 15_000,
     probeTimeoutMs = 5_000,
     maxBodyBytes = MAX_PAIR_BODY_BYTES,
+    maxBufferedBytes = MAX_BUFFERED_BYTES,
+    bodyTimeoutMs = BODY_TIMEOUT_MS,
     log,
     cwd = process.cwd(),
   } = options;
@@ -224,6 +259,8 @@ export async function startConsoleServer(options = {}) {
 
   if (!Number.isInteger(probeTimeoutMs) || probeTimeoutMs < 1 || probeTimeoutMs > 3_600_000) fail("probeTimeoutMs must be an integer 1-3600000");
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0) fail("maxBodyBytes must be a non-negative integer");
+  if (!Number.isInteger(maxBufferedBytes) || maxBufferedBytes < maxBodyBytes) fail("maxBufferedBytes must be an integer, at least maxBodyBytes");
+  if (!Number.isInteger(bodyTimeoutMs) || bodyTimeoutMs < 1 || bodyTimeoutMs > 3_600_000) fail("bodyTimeoutMs must be an integer 1-3600000");
 
   let upstreams;
   try {
@@ -233,9 +270,17 @@ export async function startConsoleServer(options = {}) {
   }
   // One upstream is proxied by httpxy, streaming; several are a pair (see the top of this file).
   const upstream = upstreams.length === 1 ? upstreams[0] : null;
-  const basePath = upstream ? upstream.pathname.replace(/\/+$/, "") : "";
-  const upstreamHostname = upstream ? upstream.hostname.replace(/^\[|\]$/g, "") : "";
-  const simControl = simControlInput ?? (upstreams.length > 0 && upstreams.every((u) => isLoopbackHost(u.hostname)));
+  let simControlUrl = null;
+  if (typeof simControlInput === "string" || simControlInput instanceof URL) {
+    try {
+      simControlUrl = parseUpstream(simControlInput, "simControl");
+    } catch (error) {
+      fail(error.message);
+    }
+  } else if (simControlInput !== undefined && typeof simControlInput !== "boolean") {
+    fail("simControl must be a boolean or the URL of the simulator's control server");
+  }
+  const simControl = simControlUrl !== null || (simControlInput ?? (upstreams.length > 0 && upstreams.every((u) => isLoopbackHost(u.hostname))));
   const mounts = normalizeStatic(staticInput, cwd);
   for (const m of mounts) {
     try {
@@ -308,15 +353,22 @@ export async function startConsoleServer(options = {}) {
 
   // ---- proxy ---------------------------------------------------------------------------------
 
-  /** Drops the page's hop-by-hop headers and the console's cookies from `upReq`; adds X-Forwarded-For. */
-  function forwardHeaders(upReq, req) {
-    const connectionListed = String(req.headers.connection ?? "").toLowerCase().split(",").map((t) => t.trim()).filter(Boolean);
-    for (const name of [...HOP_BY_HOP, ...DROP_REQUEST, ...connectionListed]) {
-      // Host is the upstream's (set by httpxy or sendToNode); transfer-encoding frames the body Node streams up.
-      if (name !== "host" && name !== "transfer-encoding") upReq.removeHeader(name);
-    }
+  /**
+   * The headers a request goes upstream with, built whole before the request exists (Node may
+   * send headers as soon as it is created, so nothing is removed afterwards): the page's, without
+   * hop-by-hop ones (and those its Connection lists), the console origin's cookies, Expect (Node's
+   * server answered the page's 100-continue already; the upstream is sent the body without
+   * waiting) and Host (each upstream's own); plus X-Forwarded-For. `keepFraming`: Transfer-Encoding
+   * stays, for a body streamed as it arrives.
+   */
+  function upstreamHeaders(req, { keepFraming = false } = {}) {
+    const drop = new Set([...HOP_BY_HOP, ...DROP_REQUEST, ...listed(req.headers.connection)]);
+    if (keepFraming) drop.delete("transfer-encoding");
+    const headers = {};
+    for (const [name, value] of Object.entries(req.headers)) if (!drop.has(name)) headers[name] = value;
     const forwardedFor = req.socket.remoteAddress;
-    if (forwardedFor) upReq.setHeader("x-forwarded-for", req.headers["x-forwarded-for"] ? `${req.headers["x-forwarded-for"]}, ${forwardedFor}` : forwardedFor);
+    if (forwardedFor) headers["x-forwarded-for"] = req.headers["x-forwarded-for"] ? `${req.headers["x-forwarded-for"]}, ${forwardedFor}` : forwardedFor;
+    return headers;
   }
 
   /**
@@ -340,11 +392,107 @@ export async function startConsoleServer(options = {}) {
     return false;
   }
 
+  /**
+   * Calls `onFail(error)` when `upReq` ends without an answer Node reports: an upstream's 101
+   * Switching Protocols to a plain request makes Node emit `upgrade` (or, with no listener,
+   * destroy the socket and emit only `close`), neither `response` nor `error`. Every caller
+   * settles once, so a call after an `error` changes nothing.
+   */
+  function onNoAnswer(upReq, onFail) {
+    let answered = false;
+    upReq.once("response", () => { answered = true; });
+    upReq.on("upgrade", (upRes, socket) => {
+      socket.destroy();
+      onFail(Object.assign(new Error("answered 101 Switching Protocols to a plain HTTP request"), { code: "UPSTREAM_UPGRADE" }));
+    });
+    upReq.once("close", () => {
+      if (!answered) onFail(Object.assign(new Error("closed the connection without an answer"), { code: "UPSTREAM_NO_ANSWER" }));
+    });
+  }
+
   /** An upstream's answer headers made safe for the console's origin (changes and returns `headers`). */
   function sandboxHeaders(headers) {
-    const connectionListed = String(headers.connection ?? "").toLowerCase().split(",").map((t) => t.trim()).filter(Boolean);
-    for (const name of [...HOP_BY_HOP, ...DROP_RESPONSE, ...connectionListed]) delete headers[name];
+    for (const name of [...HOP_BY_HOP, ...DROP_RESPONSE, ...listed(headers.connection)]) delete headers[name];
     return Object.assign(headers, PROXIED_HEADERS);
+  }
+
+  /**
+   * A Location of an upstream's answer as the console's own path when it points into one of the
+   * configured upstreams (resolved against the request it answers), else null.
+   */
+  function localLocation(location, base) {
+    let target;
+    try {
+      target = new URL(location, base);
+    } catch {
+      return null;
+    }
+    for (const root of [...upstreams, ...(simControlUrl ? [simControlUrl] : [])]) {
+      const prefix = root.pathname.replace(/\/+$/, "");
+      if (target.origin === root.origin && (target.pathname === prefix || target.pathname.startsWith(`${prefix}/`))) {
+        return `${target.pathname.slice(prefix.length) || "/"}${target.search}${target.hash}`;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * What of `upRes` (the answer of the upstream `node`) goes to the page: { status, headers }, or
+   * { refusal } (a sentence) when it cannot go as it is: a status outside 200-599 (Node's client
+   * takes any three digits), or a redirect that leaves the configured upstreams (a page's fetch
+   * would follow it to a foreign origin). A Location into an upstream becomes the console's path
+   * for it; a foreign one on a non-redirect is dropped. The reason phrase is never passed on
+   * (it may hold anything; Node writes the standard one).
+   */
+  function prepareAnswer(upRes, node) {
+    const status = upRes.statusCode;
+    if (!Number.isInteger(status) || status < 200 || status > 599) {
+      return { refusal: `Upstream ${rootOf(node)} answered with an invalid status line (status ${status}); the console server does not pass it on.` };
+    }
+    const headers = sandboxHeaders({ ...upRes.headers });
+    if (typeof headers.location === "string") {
+      const base = new URL(upRes.req?.path ?? "/", node.origin);
+      const local = localLocation(headers.location, base);
+      if (local !== null) {
+        headers.location = local;
+      } else if (status >= 300 && status < 400) {
+        let where = "an address it cannot parse";
+        try {
+          where = new URL(headers.location, base).origin;
+        } catch {
+          // keep the phrase
+        }
+        return {
+          refusal: `Upstream ${rootOf(node)} answered HTTP ${status} redirecting to ${where}, outside the configured CloudTower: ` +
+            "the console server does not pass on a redirect that leaves it (the page would follow it with its request).",
+        };
+      } else {
+        delete headers.location;
+      }
+    } else {
+      delete headers.location;
+    }
+    return { status, headers };
+  }
+
+  /**
+   * Streams `upRes` to the page with the headers prepareAnswer made. Returns null, or a sentence
+   * when the headers could not be written (nothing was sent: the caller answers 502).
+   */
+  function relay(upRes, { status, headers }, res, finish, note) {
+    try {
+      res.writeHead(status, headers);
+    } catch (error) {
+      res.statusMessage = undefined;
+      return `The upstream's answer cannot be passed on (${error.code ?? error.message}).`;
+    }
+    upRes.on("error", () => res.destroy());
+    upRes.on("close", () => {
+      if (!upRes.complete) res.destroy();
+    });
+    upRes.pipe(res);
+    logWhenDone(res, finish, status, headers[REQUEST_ID], note);
+    return null;
   }
 
   /** Logs a proxied exchange once its answer to the page has ended, or was cut. */
@@ -359,36 +507,67 @@ export async function startConsoleServer(options = {}) {
     res.on("close", () => done(res.writableFinished ? undefined : "aborted"));
   }
 
-  const proxyServer = upstream && createProxyServer({
-    // An object, not the URL: an IPv6 hostname without its brackets, the path prefix kept.
-    target: { protocol: upstream.protocol, host: upstream.host, hostname: upstreamHostname, port: upstream.port || undefined, pathname: basePath },
-    agent: agentFor(upstream),
-    secure: !insecure,
-    changeOrigin: true, // Host becomes the upstream's
-  });
-  const contexts = new WeakMap(); // req -> { pathname, finish }
-
-  proxyServer?.on("proxyReq", (upReq, req) => {
-    forwardHeaders(upReq, req);
-    connectDeadline(upReq, upstream.protocol === "https:");
-  });
-
-  proxyServer?.on("proxyRes", (upRes, req, res) => {
-    sandboxHeaders(upRes.headers);
-    logWhenDone(res, contexts.get(req).finish, upRes.statusCode, upRes.headers[REQUEST_ID]);
-  });
-
-  proxyServer?.on("error", (error, req, res) => {
+  /** The proxy's own ErrorBody answer for `pathname`, with a fresh request id; logged. */
+  function answerError(res, status, body, { pathname, finish, note, headers = {} }) {
+    if (res.writableEnded || res.destroyed) return;
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    if (res.destroyed) return; // the browser went away first
-    const context = contexts.get(req);
     const requestId = randomUUID();
-    sendJson(res, 502, { message: describeUpstreamError(error, upstream), status: 502, path: context.pathname }, { [REQUEST_ID]: requestId });
-    context.finish(502, requestId, `upstream-error=${error?.code ?? "unknown"}`);
-  });
+    sendJson(res, status, { ...body, status, path: pathname }, { [REQUEST_ID]: requestId, ...headers });
+    finish(status, requestId, note);
+  }
+
+  /**
+   * A streaming proxy to one root (httpxy, request and answer bodies streamed both ways): the
+   * single upstream, or the simulator's control server. It is given the path the server checked
+   * (normalised: no backslash, dot segment or absolute form reaches the upstream) and headers
+   * built before httpxy sees them (it skips its request hook for an Expect request); the answer
+   * goes through prepareAnswer and relay like a pair's.
+   */
+  function createStreamer(target) {
+    const proxyServer = createProxyServer({
+      // An object, not the URL: an IPv6 hostname without its brackets, the path prefix kept.
+      target: {
+        protocol: target.protocol, host: target.host, hostname: target.hostname.replace(/^\[|\]$/g, ""),
+        port: target.port || undefined, pathname: target.pathname.replace(/\/+$/, ""),
+      },
+      agent: agentFor(target),
+      secure: !insecure,
+      changeOrigin: true, // Host becomes the upstream's
+      selfHandleResponse: true, // relay() writes the answer
+    });
+    const contexts = new WeakMap(); // req -> { pathname, finish }
+    const failed = (error, req, res) => {
+      const context = contexts.get(req);
+      if (!context) return;
+      answerError(res, 502, { message: describeUpstreamError(error, target) }, { ...context, note: `upstream-error=${error?.code ?? "unknown"}` });
+    };
+    proxyServer.on("proxyReq", (upReq, req, res) => {
+      connectDeadline(upReq, target.protocol === "https:");
+      onNoAnswer(upReq, (error) => failed(error, req, res));
+    });
+    proxyServer.on("proxyRes", (upRes, req, res) => {
+      const context = contexts.get(req);
+      const prepared = prepareAnswer(upRes, target);
+      const refusal = prepared.refusal ?? relay(upRes, prepared, res, context.finish);
+      if (refusal) {
+        upRes.req?.destroy();
+        answerError(res, 502, { message: refusal }, { ...context, note: "upstream-answer-refused" });
+      }
+    });
+    proxyServer.on("error", failed);
+    return (req, res, { pathname, search, finish }) => {
+      contexts.set(req, { pathname, finish });
+      req.headers = upstreamHeaders(req, { keepFraming: true });
+      req.url = `${pathname}${search}`;
+      proxyServer.web(req, res).catch(() => res.destroy());
+    };
+  }
+
+  const streamUpstream = upstream && createStreamer(upstream);
+  const streamSimControl = simControlUrl && createStreamer(simControlUrl);
 
   // ---- pair ----------------------------------------------------------------------------------
 
@@ -402,52 +581,96 @@ export async function startConsoleServer(options = {}) {
     });
   }
 
-  /** `GET <root>/api/healthz` of one node, without any credential, redirect not followed. Never rejects. */
+  /**
+   * `GET <root>/api/healthz` of one node, without any credential, redirect not followed. Never
+   * rejects, and always settles within probeTimeoutMs: an error, a close without an answer (a
+   * 101) and the deadline are failures.
+   */
   function probe(url) {
     const root = rootOf(url);
     return new Promise((resolve) => {
-      const upReq = requestTo(url, { method: "GET", path: `${url.pathname.replace(/\/+$/, "")}/api/healthz`, headers: { host: url.host } });
+      let settled = false;
+      const settle = (result) => {
+        if (settled) return;
+        settled = true;
+        resolve(result);
+      };
+      const failed = (detail) => settle({ state: "failed", detail });
+      let upReq;
+      try {
+        upReq = requestTo(url, { method: "GET", path: `${url.pathname.replace(/\/+$/, "")}/api/healthz`, headers: { host: url.host } });
+      } catch (error) {
+        failed(describeUpstreamError(error, url));
+        return;
+      }
       // One deadline for the whole probe, body included: a node that answers and then stalls
       // does not keep the socket.
       const timer = setTimeout(() => {
-        upReq.destroy(Object.assign(new Error("probe timeout"), { code: "PROBE_TIMEOUT" }));
+        failed(`${root} did not answer healthz within ${probeTimeoutMs} ms.`);
+        upReq.destroy();
       }, probeTimeoutMs);
       upReq.on("close", () => clearTimeout(timer));
       upReq.on("response", (upRes) => {
         upRes.on("error", () => {}); // a body cut after the status changes nothing
         upRes.resume();
         const status = upRes.statusCode;
-        resolve(status === 200 ? { state: "active" }
+        settle(status === 200 ? { state: "active" }
           : status === NOT_HERE ? { state: "passive", detail: `${root} is passive (healthz answered 307).` }
           : { state: "failed", detail: `${root} answered healthz with HTTP ${status}.` });
       });
-      upReq.on("error", (error) => resolve({
-        state: "failed",
-        detail: error.code === "PROBE_TIMEOUT" ? `${root} did not answer healthz within ${probeTimeoutMs} ms.` : describeUpstreamError(error, url),
-      }));
+      upReq.on("error", (error) => failed(describeUpstreamError(error, url)));
+      onNoAnswer(upReq, (error) => failed(error.code === "UPSTREAM_UPGRADE"
+        ? `${root} answered healthz with HTTP 101 Switching Protocols.`
+        : `${root} closed the connection without answering healthz.`));
       upReq.end();
     });
   }
 
-  /** The page's request body, or null as soon as it is larger than maxBodyBytes (the rest is read and dropped). */
-  function readBody(req) {
+  // Bytes of request bodies the pair holds now, every request together (at most maxBufferedBytes).
+  let bufferedBytes = 0;
+
+  /**
+   * The page's request body: { body }, or { refused } — "too-large" (over maxBodyBytes), "busy"
+   * (the bodies held by all requests would pass maxBufferedBytes) or "timeout" (not whole within
+   * bodyTimeoutMs). A refused body is no longer kept (the rest is read and dropped, and the
+   * connection closes after the answer). What it holds is released when the page's answer closes.
+   * Rejects when the page goes away first.
+   */
+  function readBody(req, res) {
     return new Promise((resolve, reject) => {
-      if (Number(req.headers["content-length"]) > maxBodyBytes) {
-        req.resume();
-        resolve(null);
-        return;
-      }
+      let held = 0;
+      let done = false;
       const chunks = [];
-      let size = 0;
+      const release = () => {
+        bufferedBytes -= held;
+        held = 0;
+      };
+      res.once("close", release);
+      const end = (result) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (result instanceof Error) return reject(result);
+        if (result.refused) {
+          chunks.length = 0;
+          release();
+          req.resume();
+        }
+        resolve(result);
+      };
+      const timer = setTimeout(() => end({ refused: "timeout" }), bodyTimeoutMs);
+      if (Number(req.headers["content-length"]) > maxBodyBytes) return end({ refused: "too-large" });
       req.on("data", (chunk) => {
-        size += chunk.length;
-        if (size <= maxBodyBytes) return chunks.push(chunk);
-        chunks.length = 0;
-        resolve(null);
+        if (done) return;
+        if (held + chunk.length > maxBodyBytes) return end({ refused: "too-large" });
+        if (bufferedBytes + chunk.length > maxBufferedBytes) return end({ refused: "busy" });
+        held += chunk.length;
+        bufferedBytes += chunk.length;
+        chunks.push(chunk);
       });
-      req.on("end", () => resolve(size > maxBodyBytes ? null : Buffer.concat(chunks)));
-      req.on("error", reject);
-      req.on("close", () => reject(new Error("the page's request was cut"))); // after "end": no effect
+      req.on("end", () => end({ body: Buffer.concat(chunks) }));
+      req.on("error", (error) => end(error));
+      req.on("close", () => end(new Error("the page's request was cut"))); // after "end": no effect
     });
   }
 
@@ -455,41 +678,41 @@ export async function startConsoleServer(options = {}) {
    * Sends the page's request (`target`: the path and query the proxy checked), with `body`, to
    * one node. Resolves { upReq, upRes } with its answer, or { error, sent } without one: `sent`
    * stays false only while no connection was made, the one case that proves the node never saw
-   * the request. The page going away cancels it.
+   * the request. Always settles: an error, a close without an answer (a 101) and the connect
+   * deadline end it. The page going away cancels it.
    */
   function sendToNode(url, target, req, res, body) {
     return new Promise((resolve) => {
-      const upReq = requestTo(url, { method: req.method, path: `${url.pathname.replace(/\/+$/, "")}${target}`, headers: { ...req.headers, host: url.host } });
-      forwardHeaders(upReq, req);
-      // The body is whole now: framed by its length, and nothing to wait a 100-continue for.
-      upReq.removeHeader("transfer-encoding");
-      upReq.removeHeader("expect");
-      if (body.length > 0 || req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined) {
-        upReq.setHeader("content-length", body.length);
-      }
+      let settled = false;
       let sent = false;
+      const settle = (result) => {
+        if (settled) return;
+        settled = true;
+        resolve(result);
+      };
+      // The body is whole now: framed by its length, and nothing to wait a 100-continue for.
+      const headers = { ...upstreamHeaders(req), host: url.host };
+      if (body.length > 0 || req.headers["content-length"] !== undefined || req.headers["transfer-encoding"] !== undefined) {
+        headers["content-length"] = String(body.length);
+      }
+      let upReq;
+      try {
+        upReq = requestTo(url, { method: req.method, path: `${url.pathname.replace(/\/+$/, "")}${target}`, headers });
+      } catch (error) {
+        settle({ error, sent: false });
+        return;
+      }
       upReq.on("socket", () => {
         if (connectDeadline(upReq, url.protocol === "https:", () => { sent = true; })) sent = true;
       });
-      upReq.on("response", (upRes) => resolve({ upReq, upRes }));
-      upReq.on("error", (error) => resolve({ error, sent }));
+      upReq.on("response", (upRes) => settle({ upReq, upRes }));
+      upReq.on("error", (error) => settle({ error, sent }));
+      onNoAnswer(upReq, (error) => settle({ error, sent }));
       res.on("close", () => {
         if (!res.writableFinished) upReq.destroy();
       });
       upReq.end(body);
     });
-  }
-
-  /** Streams a node's answer to the page, sandboxed like any proxied answer. */
-  function relay(upRes, res, finish, note) {
-    const headers = sandboxHeaders(upRes.headers);
-    upRes.on("error", () => res.destroy());
-    upRes.on("close", () => {
-      if (!upRes.complete) res.destroy();
-    });
-    res.writeHead(upRes.statusCode, upRes.statusMessage, headers);
-    upRes.pipe(res);
-    logWhenDone(res, finish, upRes.statusCode, headers[REQUEST_ID], note);
   }
 
   /**
@@ -501,24 +724,36 @@ export async function startConsoleServer(options = {}) {
   async function proxyToPair(req, res, { pathname, search }, finish) {
     let gone = false;
     res.once("close", () => { gone = true; });
-    const answer = (status, body, note) => {
+    const answer = (status, body, note, headers) => {
       if (gone) return;
-      const requestId = randomUUID();
-      sendJson(res, status, { ...body, status, path: pathname }, { [REQUEST_ID]: requestId });
-      finish(status, requestId, note);
+      answerError(res, status, body, { pathname, finish, note, headers });
     };
-    let body;
+    let read;
     try {
-      body = await readBody(req);
+      read = await readBody(req, res);
     } catch {
       return; // the page went away
     }
-    if (body === null) {
+    // A refused body was not read whole: the connection is not used again.
+    const close = { connection: "close" };
+    if (read.refused === "too-large") {
       return answer(413, {
         message: `The request body is larger than ${maxBodyBytes} bytes, the most this console server holds ` +
           "to send it again to the other node of a pair after a failover (option maxBodyBytes).",
-      }, "body-too-large");
+      }, "body-too-large", close);
     }
+    if (read.refused === "busy") {
+      return answer(503, {
+        message: `The console server holds ${maxBufferedBytes} bytes of request bodies for a pair already (option maxBufferedBytes): ` +
+          "send the request again in a moment.",
+      }, "bodies-busy", { ...close, "retry-after": "1" });
+    }
+    if (read.refused === "timeout") {
+      return answer(408, {
+        message: `The request body did not arrive whole within ${bodyTimeoutMs} ms (option bodyTimeoutMs).`,
+      }, "body-timeout", close);
+    }
+    const { body } = read;
     let failedOver = false;
     for (;;) {
       let node;
@@ -531,10 +766,23 @@ export async function startConsoleServer(options = {}) {
       if (gone) return; // the page gave up while the pair was probed: nothing is sent for it
       const url = upstreams[node.index];
       const { upReq, upRes, error, sent } = await sendToNode(url, `${pathname}${search}`, req, res, body);
-      if (gone) return;
+      if (gone) {
+        upReq?.destroy();
+        return;
+      }
       if (upRes && upRes.statusCode !== NOT_HERE) {
-        if (upRes.statusCode >= 500) pair.lose(node, "unknown");
-        return relay(upRes, res, finish, failedOver ? "failover" : undefined);
+        const prepared = prepareAnswer(upRes, url);
+        const refusal = prepared.refusal ?? relay(upRes, prepared, res, finish, failedOver ? "failover" : undefined);
+        if (refusal) {
+          upRes.on("error", () => {});
+          upReq.destroy();
+          pair.recheck(node, refusal);
+          return answer(502, { message: refusal }, "upstream-answer-refused");
+        }
+        if (prepared.status >= 500) {
+          pair.recheck(node, `${rootOf(url)} answered HTTP ${prepared.status} to the last request; it is checked again at the next one.`);
+        }
+        return;
       }
       if (upRes) {
         // A passive node performed nothing; its 307 and Location stop here.
@@ -588,7 +836,11 @@ export async function startConsoleServer(options = {}) {
       req.resume();
       return finish(403, requestId, "cross-origin-refused");
     }
-    if (!proxyServer && !pair) {
+    if (streamSimControl && pathname.startsWith(SIM_PREFIX)) {
+      streamSimControl(req, res, { pathname, search: url.search, finish });
+      return;
+    }
+    if (!streamUpstream && !pair) {
       const requestId = randomUUID();
       sendJson(res, 502, { message: "No upstream CloudTower is configured for this console server.", status: 502, path: pathname }, { [REQUEST_ID]: requestId });
       req.resume();
@@ -598,8 +850,7 @@ export async function startConsoleServer(options = {}) {
       proxyToPair(req, res, url, finish).catch(() => res.destroy());
       return;
     }
-    contexts.set(req, { pathname, finish });
-    proxyServer.web(req, res).catch(() => res.destroy());
+    streamUpstream(req, res, { pathname, search: url.search, finish });
   }
 
   /** What the page shows of the upstreams: a pair's nodes and what each was last seen as. No secret. */
@@ -709,7 +960,7 @@ export async function startConsoleServer(options = {}) {
       servePairStatus(req, res, url, started);
       return;
     }
-    if (isApiPath(url.pathname) || (simControl && url.pathname.startsWith("/__sim/"))) {
+    if (isApiPath(url.pathname) || (simControl && url.pathname.startsWith(SIM_PREFIX))) {
       proxy(req, res, url, started);
       return;
     }

@@ -129,6 +129,16 @@ test("demo --upstream A --upstream B (or A,B): the console in front of a pair; t
   const twice = spawnSync(process.execPath, [DEMO, "--upstream", sim.urls[0], "--upstream", `${sim.urls[0]}/`], { encoding: "utf8" });
   assert.equal(twice.status, 2);
   assert.match(twice.stderr, /--upstream lists .* twice/);
+  // An empty --upstream is a mistake, never "start the simulator".
+  for (const args of [["--upstream", ""], ["--upstream", ",,"], ["--upstream", `${sim.urls[0]},`]]) {
+    const empty = spawnSync(process.execPath, [DEMO, ...args], { encoding: "utf8" });
+    assert.equal(empty.status, 2, JSON.stringify(args));
+    assert.match(empty.stderr, /--upstream (\d of \d )?is empty/);
+    assert.doesNotMatch(empty.stdout, /simulator/);
+  }
+  const oneOrigin = spawnSync(process.execPath, [DEMO, "--upstream", `${sim.urls[0]}/a`, "--upstream", `${sim.urls[0]}/b`], { encoding: "utf8" });
+  assert.equal(oneOrigin.status, 2);
+  assert.match(oneOrigin.stderr, /two paths of one origin/);
   const badTimeout = spawnSync(process.execPath, [DEMO, "--probe-timeout-ms", "0"], { encoding: "utf8" });
   assert.equal(badTimeout.status, 2);
 });
@@ -145,7 +155,42 @@ test("demo --pair: a simulator pair behind the console; POST /__sim/failover on 
     assert.equal((await fetch(`${url}/__sim/failover`, { method: "POST" })).status, 200);
     assert.equal((await fetch(`${url}/v2/api/get-version`)).status, 200);
     assert.deepEqual(await states(), ["passive", "active"]);
+    // Both nodes down: the control API (the simulator's control server) still answers, so the
+    // pair can be brought back without a restart.
+    const ha = (body) => fetch(`${url}/__sim/ha`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    assert.equal((await ha({ unreachable: [0, 1] })).status, 200);
+    // The cached node resets the request (it may have seen it: 502), the next one finds no node.
+    assert.equal((await fetch(`${url}/v2/api/get-version`)).status, 502);
+    assert.equal((await fetch(`${url}/v2/api/get-version`)).status, 503);
+    assert.deepEqual(await states(), ["failed", "failed"]);
+    assert.deepEqual((await (await ha({ unreachable: [] })).json()).unreachable, []);
+    assert.equal((await fetch(`${url}/v2/api/get-version`)).status, 200);
   } finally {
     assert.equal(await stop(child), 0);
+  }
+});
+
+test("demo --upstream to a node whose status line is broken: the start-up check reports a 502 and the demo lives on", async (t) => {
+  const net = await import("node:net");
+  // Status 099, then a reason phrase with a control byte: Node's client takes both.
+  const lines = ["HTTP/1.1 099 X", "HTTP/1.1 200 O\x01K"];
+  for (const line of lines) {
+    const node = net.createServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => socket.end(`${line}\r\nConnection: close\r\nContent-Length: 7\r\n\r\n"4.6.0"`, "latin1"));
+    });
+    node.listen(0, "127.0.0.1");
+    await once(node, "listening");
+    t.after(() => new Promise((resolve) => node.close(resolve)));
+    const { child, out, started } = startDemo(["--port", "0", "--quiet", "--upstream", `http://127.0.0.1:${node.address().port}`], /upstream answers|upstream check/);
+    try {
+      await started;
+      if (line.includes("099")) assert.match(out.stderr, /upstream check \(GET \/v2\/api\/get-version\) answered 502: Upstream http:\/\/127\.0\.0\.1:\d+ answered with an invalid status line \(status 99\)/);
+      else assert.match(out.stdout, /upstream answers: CloudTower 4\.6\.0/, "a reason phrase is not passed on: the answer is");
+      const url = out.stdout.match(/console:\s+(http:\/\/127\.0\.0\.1:\d+)\//)[1];
+      assert.equal((await fetch(`${url}/`)).status, 200, "still serving");
+    } finally {
+      assert.equal(await stop(child), 0, out.stderr);
+    }
   }
 });

@@ -17,6 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import http from "node:http";
 import https from "node:https";
+import net from "node:net";
 import { once } from "node:events";
 import selfsigned from "selfsigned";
 import { startConsoleServer, PAIR_STATUS_PATH } from "../../scripts/serve.mjs";
@@ -66,6 +67,63 @@ async function startNode(t, handler) {
   });
   t.after(close);
   return { url: `http://127.0.0.1:${server.address().port}`, hits, close };
+}
+
+/**
+ * A node speaking raw HTTP/1.1, for answers no http server would write: `answer(head, body)`
+ * returns the bytes written for each request (healthz included) before the connection is closed,
+ * a function of the socket, or null to stay silent.
+ */
+async function startRawNode(t, answer) {
+  const heads = [];
+  const sockets = new Set();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {});
+    let buffer = "";
+    socket.on("data", (data) => {
+      buffer += data.toString("latin1");
+      const end = buffer.indexOf("\r\n\r\n");
+      if (end === -1) return;
+      const head = buffer.slice(0, end);
+      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+      if (buffer.length < end + 4 + length) return;
+      const body = buffer.slice(end + 4, end + 4 + length);
+      buffer = "";
+      heads.push({ head, body });
+      const bytes = answer(head, body);
+      if (typeof bytes === "function") bytes(socket);
+      else if (bytes !== null) socket.end(bytes, "latin1");
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  t.after(() => new Promise((resolve) => {
+    for (const socket of sockets) socket.destroy();
+    server.close(() => resolve());
+  }));
+  return { url: `http://127.0.0.1:${server.address().port}`, heads, apiHeads: () => heads.filter((h) => !h.head.includes(` ${HEALTHZ} `)) };
+}
+
+// Each answer closes its connection (the raw node ends the socket after it), and says so: the
+// console server's keep-alive agent must not pick a socket the node is closing.
+const HEALTHY = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+
+/** A raw request through the console server: { status, headers, body } or { cut } (the connection ended without a whole answer). */
+function request(server, { method = "POST", path: target = "/v2/api/get-version", headers = {}, body = "{}" } = {}) {
+  const u = new URL(server.url);
+  return new Promise((resolve) => {
+    const req = http.request({ hostname: u.hostname, port: u.port, method, path: target, headers: { "content-type": "application/json", ...headers } }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk) => { text += chunk; });
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: text }));
+      res.on("error", (error) => resolve({ cut: error.code ?? error.message }));
+    });
+    req.on("error", (error) => resolve({ cut: error.code ?? error.message }));
+    req.end(body);
+  });
 }
 
 const probes = (sim) => sim.state.requestCount({ path: HEALTHZ });
@@ -542,4 +600,265 @@ test("Chromium: the console through a pair shows it, issues a key, fails over, l
   await shot(page, "42-pair-after-failover-zh");
   await assertNoSecrets(page, [...secretsSeen, admin.password]);
   assertClean();
+});
+
+// Answers of a broken or hostile upstream (after healthz): what the page gets, in both modes.
+const BAD_ANSWERS = [
+  ["a control byte in the reason phrase (ignored, RFC 9112)", "HTTP/1.1 200 O\x01K\r\nConnection: close\r\nContent-Length: 7\r\n\r\n\"4.6.0\"", 200],
+  ["status 099", "HTTP/1.1 099 X\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}", 502],
+  ["status 600", "HTTP/1.1 600 X\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}", 502],
+  ["status 999", "HTTP/1.1 999 X\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}", 502],
+  ["101 with Upgrade", "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n", 502],
+  ["101 alone", "HTTP/1.1 101 Switching Protocols\r\n\r\n", 502],
+  ["100 Continue, then nothing", "HTTP/1.1 100 Continue\r\n\r\n", 502],
+  ["103 Early Hints, then 200", "HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\nHTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}", 200],
+  ["not HTTP", "garbage\r\n\r\n", 502],
+  ["a control byte in a header value", "HTTP/1.1 200 OK\r\nConnection: close\r\nX-Bad: a\x01b\r\nContent-Length: 2\r\n\r\n{}", 502],
+  ["two framings", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}", 502],
+  ["two different lengths", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\nConnection: close\r\nContent-Length: 3\r\n\r\n{}", 502],
+  ["a closed connection", "", 502],
+  ["a body shorter than its length", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 10\r\n\r\n{}", "cut"],
+  ["HTTP/1.0 without a reason, body to the close", "HTTP/1.0 200\r\n\r\n{}", 200],
+  ["302 to another origin", "HTTP/1.1 302 Found\r\nLocation: http://evil.example/steal\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", 502],
+  ["301 to another origin", "HTTP/1.1 301 Moved\r\nLocation: //evil.example/steal\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", 502],
+  ["a foreign Location on a 201 (dropped)", "HTTP/1.1 201 Created\r\nLocation: http://evil.example/x\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}", 201],
+];
+
+test("no upstream answer crashes the server or hangs a request: a battery of malformed answers, single upstream and pair, then it still serves", { timeout: 60_000 }, async (t) => {
+  let bad = null;
+  const node = await startRawNode(t, (head) => (head.includes(` ${HEALTHZ} `) ? HEALTHY : bad));
+  const sim = await startSimulator({ pair: true, vms: 20 }); // node 1 passive
+  t.after(() => sim.close());
+  const single = await startConsoleServer({ upstream: node.url });
+  t.after(() => single.close());
+  const paired = await startConsoleServer({ upstream: [node.url, sim.urls[1]] });
+  t.after(() => paired.close());
+  for (const server of [single, paired]) {
+    for (const [what, answer, expected] of BAD_ANSWERS) {
+      bad = answer;
+      const before = node.apiHeads().length;
+      const got = await request(server);
+      const where = `${server === single ? "single" : "pair"}: ${what}`;
+      assert.equal(node.apiHeads().length - before, 1, `${where}: sent once`);
+      if (expected === "cut") {
+        assert.ok(got.cut, `${where}: ${JSON.stringify(got)}`);
+        continue;
+      }
+      assert.equal(got.status, expected, `${where}: ${JSON.stringify(got)}`);
+      assert.equal(got.headers["content-security-policy"], SANDBOX, where);
+      assert.equal(got.headers.location, undefined, where);
+      if (expected === 502) {
+        const body = JSON.parse(got.body);
+        assert.deepEqual(Object.keys(body).sort(), ["message", "path", "status"], where);
+        assert.match(body.message, new RegExp(`^Upstream ${node.url}`), where);
+      }
+    }
+    // Still serving, the same upstream included.
+    bad = HEALTHY;
+    assert.equal((await request(server)).status, 200);
+    assert.equal((await fetch(`${server.url}${PAIR_STATUS_PATH}`)).status, 200);
+  }
+  assert.equal(sim.state.requestCount((r) => r.path !== HEALTHZ), 0, "the pair never sent a request that may have reached a node to the other");
+});
+
+test("101 Switching Protocols settles everything: a probe fails at once, a request is a 502; the pair is not wedged", { timeout: 30_000 }, async (t) => {
+  const switching = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
+  const sim = await startSimulator({ pair: true, vms: 20 });
+  t.after(() => sim.close());
+  sim.ha.set({ active: 1 });
+  // A node answering 101 to healthz, kept open: only settling on the close ends the probe (the
+  // probe deadline is an hour).
+  const upgrader = await startRawNode(t, () => (socket) => socket.write(switching, "latin1"));
+  const server = await startConsoleServer({ upstream: [upgrader.url, sim.urls[1]], probeTimeoutMs: 3_600_000 });
+  t.after(() => server.close());
+  assert.equal(await new CloudTowerClient({ endpoint: server.url }).getVersion(), "4.6.0");
+  assert.deepEqual((await pairStatus(server)).nodes[0], { endpoint: upgrader.url, state: "failed", detail: `${upgrader.url} answered healthz with HTTP 101 Switching Protocols.` });
+  sim.ha.set({ active: 0 });
+  const none = await request(server, { path: "/v2/api/get-vms" });
+  assert.equal(none.status, 503, "passive + 101: no active node, answered at once");
+
+  // Healthy by its probe, 101 to the request: 502, nothing sent to the other node.
+  const liar = await startRawNode(t, (head) => (head.includes(` ${HEALTHZ} `) ? HEALTHY : (socket) => socket.write(switching, "latin1")));
+  sim.ha.set({ active: 1 });
+  const second = await startConsoleServer({ upstream: [liar.url, sim.urls[0]] });
+  t.after(() => second.close());
+  const got = await request(second, { path: "/v2/api/create-vm" });
+  assert.equal(got.status, 502);
+  assert.match(JSON.parse(got.body).message, /101 Switching Protocols.+It may have received the request, so the request was not sent to another node/);
+  assert.equal(sim.state.requestCount({ operation: "create-vm" }), 0);
+  // The next request rediscovers and is answered (the pair is not wedged).
+  assert.equal((await request(second, { path: "/v2/api/get-version" })).status, 502);
+  assert.equal(liar.heads.filter((h) => h.head.includes(` ${HEALTHZ} `)).length, 2);
+});
+
+test("Expect: 100-continue through a pair: the body is forwarded; Cookie, Proxy-Authorization, Expect and hop-by-hop headers are not; a reset answers 502", async (t) => {
+  let reset = false;
+  const node = await startRawNode(t, (head) => {
+    if (head.includes(` ${HEALTHZ} `)) return HEALTHY;
+    return reset ? (socket) => socket.resetAndDestroy() : HEALTHY;
+  });
+  const sim = await startSimulator({ pair: true, vms: 20 }); // node 1 passive
+  t.after(() => sim.close());
+  const server = await startConsoleServer({ upstream: [node.url, sim.urls[1]] });
+  t.after(() => server.close());
+  const send = () => new Promise((resolve, reject) => {
+    const u = new URL(server.url);
+    const req = http.request({
+      hostname: u.hostname, port: u.port, method: "POST", path: "/v2/api/create-vm",
+      headers: {
+        "content-type": "application/json", "content-length": 11, expect: "100-continue", authorization: "key-0123456789",
+        cookie: "console-session=SECRET", "proxy-authorization": "Basic cHJveHk6cHc=", connection: "keep-alive, x-hop", "x-hop": "1", te: "trailers",
+      },
+    }, (res) => {
+      let text = "";
+      res.on("data", (chunk) => { text += chunk; });
+      res.on("end", () => resolve({ status: res.statusCode, body: text }));
+    });
+    req.on("error", reject);
+    req.on("continue", () => req.end('{"name":1}\n'));
+  });
+  assert.equal((await send()).status, 200);
+  const { head, body } = node.apiHeads().at(-1);
+  assert.equal(body, '{"name":1}\n');
+  const names = head.split("\r\n").slice(1).map((line) => line.slice(0, line.indexOf(":")).toLowerCase());
+  for (const name of ["cookie", "proxy-authorization", "expect", "x-hop", "te"]) assert.ok(!names.includes(name), `${name} in ${names}`);
+  assert.ok(names.includes("authorization") && names.includes("x-forwarded-for"));
+  reset = true;
+  const got = await send();
+  assert.equal(got.status, 502);
+  assert.match(JSON.parse(got.body).message, /may have received the request/);
+  reset = false;
+  assert.equal((await send()).status, 200, "the server lives on");
+});
+
+test("buffered bodies: all requests together hold at most maxBufferedBytes (503 Retry-After beyond), a stalled body is cut at bodyTimeoutMs (408)", async (t) => {
+  const { sim, server } = await pairStack(t, { maxBodyBytes: 1000, maxBufferedBytes: 1500, bodyTimeoutMs: 3_600_000 });
+  const u = new URL(server.url);
+  // A page holding 900 bytes of a 1000-byte body, the rest sent when the test says so.
+  const held = http.request({ hostname: u.hostname, port: u.port, method: "POST", path: "/v2/api/get-vms", headers: { "content-type": "application/json", "content-length": 1000 } });
+  const heldAnswer = new Promise((resolve, reject) => {
+    held.on("response", (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode));
+    });
+    held.on("error", reject);
+  });
+  held.write('{"first":1}'.padEnd(900, " "));
+  // Another 700 bytes fit only while the held body is not counted yet: sent again until refused.
+  const other = () => request(server, { path: "/v2/api/get-vms", body: '{"first":1}'.padEnd(700, " ") });
+  const refused = await until(async () => {
+    const got = await other();
+    return got.status === 503 && got;
+  }, { what: "a body refused for the budget" });
+  assert.equal(refused.headers["retry-after"], "1");
+  assert.equal(refused.headers.connection, "close");
+  const body = JSON.parse(refused.body);
+  assert.match(body.message, /holds 1500 bytes of request bodies for a pair already \(option maxBufferedBytes\)/);
+  held.end(" ".repeat(100));
+  assert.equal(await heldAnswer, 401, "the held body went whole to the node");
+  assert.equal((await other()).status, 401, "its bytes were released");
+  // A page that goes away releases what it held, too.
+  const gone = http.request({ hostname: u.hostname, port: u.port, method: "POST", path: "/v2/api/get-vms", headers: { "content-length": 1000 } });
+  gone.on("error", () => {});
+  gone.write("x".repeat(900));
+  await until(async () => (await other()).status === 503, { what: "the second held body counted" });
+  gone.destroy();
+  await until(async () => (await other()).status === 401, { what: "the budget released" });
+  assert.equal(sim.state.requestCount({ operation: "get-vms", status: 503 }), 0);
+
+  // A body that stalls: 408 at the deadline, the connection closed.
+  const slow = await startConsoleServer({ upstream: sim.urls, bodyTimeoutMs: 100 });
+  t.after(() => slow.close());
+  const s = new URL(slow.url);
+  const stalled = await new Promise((resolve, reject) => {
+    const req = http.request({ hostname: s.hostname, port: s.port, method: "POST", path: "/v2/api/get-vms", headers: { "content-length": 100 } }, (res) => {
+      let text = "";
+      res.on("data", (chunk) => { text += chunk; });
+      res.on("end", () => resolve({ status: res.statusCode, connection: res.headers.connection, body: JSON.parse(text) }));
+    });
+    req.on("error", reject);
+    req.write("{");
+  });
+  assert.deepEqual(stalled, { status: 408, connection: "close", body: { message: "The request body did not arrive whole within 100 ms (option bodyTimeoutMs).", status: 408, path: "/v2/api/get-vms" } });
+  for (const [option, value] of [["maxBufferedBytes", 10], ["bodyTimeoutMs", 0], ["bodyTimeoutMs", 1.5]]) {
+    await assert.rejects(startConsoleServer({ upstream: sim.urls, maxBodyBytes: 100, [option]: value }), new RegExp(option));
+  }
+});
+
+test("redirects: a Location into the upstream becomes the console's path; a redirect elsewhere is a 502, a foreign Location on another answer is dropped (both modes)", async (t) => {
+  let location = null;
+  let status = 302;
+  const node = await startNode(t, (req, res) => {
+    if (req.url === HEALTHZ) return res.end("{}");
+    res.writeHead(status, location === null ? {} : { location: location(req) }).end();
+  });
+  const sim = await startSimulator({ pair: true, vms: 20 }); // node 1 passive
+  t.after(() => sim.close());
+  const single = await startConsoleServer({ upstream: `${node.url}/tower` });
+  t.after(() => single.close());
+  const paired = await startConsoleServer({ upstream: [node.url, sim.urls[1]] });
+  t.after(() => paired.close());
+  for (const server of [single, paired]) {
+    const base = server === single ? `${node.url}/tower` : node.url;
+    for (status of [301, 302, 303, 307, 308]) {
+      if (server === paired && status === 307) continue; // a pair's 307 is a failover
+      location = () => `${base}/v2/api/moved?x=1`;
+      let got = await request(server, { path: "/v2/api/old" });
+      assert.equal(got.status, status);
+      assert.equal(got.headers.location, "/v2/api/moved?x=1", "an absolute Location into the upstream: the console's path");
+      location = () => "moved";
+      got = await request(server, { path: "/v2/api/old" });
+      assert.equal(got.headers.location, "/v2/api/moved", "a relative one, resolved against the request");
+      for (const foreign of ["http://evil.example/steal", "//evil.example/steal", `${node.url.replace("127.0.0.1", "localhost")}/v2/api/x`, "https://127.0.0.1/v2/api/x"]) {
+        location = () => foreign;
+        got = await request(server, { path: "/v2/api/old" });
+        assert.equal(got.status, 502, `${status} to ${foreign}`);
+        assert.equal(got.headers.location, undefined);
+        assert.match(JSON.parse(got.body).message, new RegExp(`answered HTTP ${status} redirecting to \\S+, outside the configured CloudTower`));
+      }
+    }
+    status = 201;
+    location = () => "http://evil.example/x";
+    const created = await request(server, { path: "/v2/api/make" });
+    assert.equal(created.status, 201);
+    assert.equal(created.headers.location, undefined);
+  }
+  assert.ok(node.hits.every((hit) => hit.url === HEALTHZ || hit.url.startsWith("/v2/api/") || hit.url.startsWith("/tower/v2/api/")));
+});
+
+test("a 5xx from the active node: the next request rediscovers, and meanwhile the node still reads as active, with why", async (t) => {
+  const { sim, server } = await pairStack(t);
+  const client = await signedIn(server);
+  sim.faults.add({ path: "/v2/api/get-vms", kind: "status", status: 503, count: 1 });
+  const error = await rejectionOf(client.call("get-vms", { first: 1 }));
+  assert.equal(error.status, 503);
+  const before = probes(sim);
+  assert.deepEqual((await pairStatus(server)).nodes, [
+    { endpoint: sim.urls[0], state: "active", detail: `${sim.urls[0]} answered HTTP 503 to the last request; it is checked again at the next one.` },
+    { endpoint: sim.urls[1], state: "passive" },
+  ]);
+  assert.equal((await client.call("get-vms", { first: 1 })).length, 1);
+  assert.equal(probes(sim) - before, 2, "rediscovered");
+  assert.deepEqual((await pairStatus(server)).nodes, [{ endpoint: sim.urls[0], state: "active" }, { endpoint: sim.urls[1], state: "passive" }]);
+});
+
+test("upstream lists: an empty one or an empty item is refused, as are two paths of one origin; both active hints at one node under two names", async (t) => {
+  const sim = await startSimulator({ pair: true, vms: 20 });
+  t.after(() => sim.close());
+  for (const [upstream, message] of [
+    ["", "upstream is empty: give CloudTower's root, e.g. https://tower.example"],
+    [",,", "upstream is empty: give CloudTower's root, e.g. https://tower.example"],
+    [[""], "upstream is empty: give CloudTower's root, e.g. https://tower.example"],
+    [`${sim.urls[0]},,${sim.urls[1]}`, `upstream 2 of 3 is empty (a stray comma?): "${sim.urls[0]},,${sim.urls[1]}"`],
+    [`${sim.urls[0]},`, `upstream 2 of 2 is empty (a stray comma?): "${sim.urls[0]},"`],
+    [[`${sim.urls[0]}/a`, `${sim.urls[0]}/b`], `upstream lists ${sim.urls[0]}/a and ${sim.urls[0]}/b, two paths of one origin: that is one server, and a pair needs two different nodes (if a gateway fronts both nodes, give each its own host name or port)`],
+    [[sim.urls[0], `${sim.urls[0]}/tower`], `upstream lists ${sim.urls[0]} and ${sim.urls[0]}/tower, two paths of one origin`],
+  ]) {
+    await assert.rejects(startConsoleServer({ upstream }), (error) => error.message.startsWith(`startConsoleServer: ${message}`), JSON.stringify(upstream));
+  }
+  const twoNames = await startConsoleServer({ upstream: [sim.urls[0], sim.urls[0].replace("127.0.0.1", "localhost")] });
+  t.after(() => twoNames.close());
+  const body = await (await fetch(`${twoNames.url}/v2/api/get-version`)).json();
+  assert.equal(body.code, "MULTIPLE_ACTIVE_ENDPOINTS");
+  assert.match(body.message, /If two of these names reach the same CloudTower \(localhost and 127\.0\.0\.1, a host name and its address\), list it once\.$/);
 });

@@ -485,3 +485,47 @@ test("upstream given as an API path (/v2/api, /api, with or without a slash, aft
     await server.close();
   }
 });
+
+test("Expect: 100-continue (curl's for bodies over 1 MiB): the body is streamed up with the headers cleaned as for any request", async () => {
+  await withServer({ ca: certFile }, async (server) => {
+    const u = new URL(server.url);
+    const body = Buffer.alloc(1024 * 1024 + 1, 7);
+    const answer = await new Promise((resolve, reject) => {
+      const req = http.request({
+        hostname: u.hostname, port: u.port, method: "POST", path: "/v2/api/__upload",
+        headers: {
+          "content-type": "application/octet-stream", "content-length": body.length, expect: "100-continue",
+          cookie: "console-session=SECRET", "proxy-authorization": "Basic cHJveHk6cHc=", connection: "keep-alive, x-hop", "x-hop": "1",
+        },
+      }, (res) => {
+        let text = "";
+        res.on("data", (c) => { text += c; });
+        res.on("end", () => resolve({ status: res.statusCode, body: JSON.parse(text) }));
+      });
+      req.on("error", reject);
+      // The body goes only after the console server's 100 Continue.
+      req.on("continue", () => req.end(body));
+    });
+    assert.deepEqual(answer, { status: 200, body: { bytes: body.length } });
+    const got = seen.findLast((s) => s.path === "/v2/api/__upload").headers;
+    for (const name of ["cookie", "proxy-authorization", "expect", "x-hop"]) assert.equal(got[name], undefined, name);
+    assert.equal(got["x-forwarded-for"], "127.0.0.1");
+    assert.equal(got.host, new URL(upstreamUrl).host);
+  });
+});
+
+test("the upstream is sent the path the server checked (normalised), never the raw target", async () => {
+  await withServer({ ca: certFile }, async (server) => {
+    for (const [target, sent] of [
+      ["/admin\\..\\api", "/api"],
+      ["/internal/secret\\..\\..\\v2/api/__headers", "/v2/api/__headers"],
+      ["//internal/api", "/api"],
+      ["http://evil.example/internal/x/../../api", "/api"],
+      ["/ui/%2e%2e/v2/api/__headers?x=1", "/v2/api/__headers?x=1"],
+    ]) {
+      const before = seen.length;
+      await raw(server.url, { method: "POST", path: target });
+      assert.deepEqual(seen.slice(before).map((s) => s.path), [sent], target);
+    }
+  });
+});

@@ -24,7 +24,7 @@ function effectiveAccounts(admin) {
 /**
  * Starts a simulator.
  * @param {Partial<typeof DEFAULTS>} [options]
- * @returns {Promise<{url: string, close(): Promise<void>, state: object, faults: Faults, urls?: string[], ha?: HaPair}>}
+ * @returns {Promise<{url: string, close(): Promise<void>, state: object, faults: Faults, urls?: string[], controlUrl?: string, ha?: HaPair}>}
  */
 export async function startSimulator(options = {}) {
   const o = resolveOptions(options);
@@ -57,6 +57,15 @@ export async function startSimulator(options = {}) {
     urls.push(`http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${node.server.address().port}`);
   }
   if (ha) ha.urls = urls;
+  // A pair also gets a control server: /__sim/* only, reachable whatever the nodes' state (a node
+  // made unreachable resets every connection, the control API's included).
+  const control = o.pair && o.control ? createSimServer(world, { ...config, controlOnly: true, requests: log }) : null;
+  let controlUrl;
+  if (control) {
+    control.server.listen(0, o.host);
+    await once(control.server, "listening");
+    controlUrl = `http://${o.host.includes(":") ? `[${o.host}]` : o.host}:${control.server.address().port}`;
+  }
   const [url] = urls;
   const sim = nodes[0];
 
@@ -95,11 +104,13 @@ export async function startSimulator(options = {}) {
     ...(ha && {
       /** Both nodes' URLs, node 0 first. */
       urls,
+      /** The control server's URL (/__sim/* only, never unreachable); undefined with control: false. */
+      controlUrl,
       /** The pair's roles: failover(), set({ active, unreachable, bothActive, location }), state(). */
       ha,
     }),
     close() {
-      closing ??= (stopWarming(), tasks.close(), Promise.all(nodes.map((node) => node.close())).then(() => {}));
+      closing ??= (stopWarming(), tasks.close(), Promise.all([...nodes, ...(control ? [control] : [])].map((node) => node.close())).then(() => {}));
       return closing;
     },
   };

@@ -106,7 +106,8 @@ const redact = (line, secrets) => secrets.reduce((text, secret) => text.split(se
 /**
  * Creates the HTTP server.
  * @param {object} world { inventory, auth, tasks, graphql, faults, dialect (resolved options), ha? (HaPair) }
- * @param {object} config { cors, control, latencyMs, log, node? (index in world.ha), requests? (a shared log) }
+ * @param {object} config { cors, control, latencyMs, log, node? (index in world.ha), requests? (a shared log),
+ *   controlOnly? (only the /__sim/ control API: a pair's control server) }
  * @returns {{ server: http.Server, requests: object[], close(): Promise<void> }}
  */
 export function createSimServer(world, config) {
@@ -246,7 +247,7 @@ export function createSimServer(world, config) {
         case "POST /__sim/api-keys/exists":
           return jsonResult(200, { exists: typeof json.value?.key === "string" && world.auth.hasApiKey(json.value.key) });
       }
-      if (paired) {
+      if (world.ha) {
         switch (route) {
           case "POST /__sim/failover":
             return jsonResult(200, world.ha.failover());
@@ -290,6 +291,9 @@ export function createSimServer(world, config) {
     if (config.control && path.startsWith(CONTROL_PREFIX)) {
       return send(res, preflight ? PREFLIGHT : raw === null ? errorBody(new SimError(413, "bodyTooLarge"), DEFAULT_LANGUAGE, path) : control(req, path, raw));
     }
+
+    // A pair's control server answers the control API only (it is never unreachable).
+    if (config.controlOnly) return send(res, errorBody(new SimError(404, "notFound", { path }), DEFAULT_LANGUAGE, path));
 
     // An unreachable node: a connection that was open before it went down is reset too.
     if (paired && world.ha.unreachable.has(config.node)) return req.socket.destroy();
