@@ -1,7 +1,7 @@
 //! The one place that performs I/O: a `fetch` call (the global one, or the caller's), with a
 //! deadline and the caller's abort signal. Works in browsers, workers and Node 18+.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Function, JsString, Object, Promise, Reflect, Uint8Array};
@@ -23,11 +23,6 @@ extern "C" {
     fn set_timeout(handler: &Function, ms: i32) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
-    // A signal that follows others without a listener on them (Node warns past ten listeners
-    // on one signal, and a caller may share one signal across many calls). Missing before
-    // Node 20.3 and in older browsers: the call throws, and a listener is used instead.
-    #[wasm_bindgen(js_namespace = AbortSignal, js_name = any, catch)]
-    fn abort_signal_any(signals: &js_sys::Array) -> Result<AbortSignal, JsValue>;
 }
 
 #[wasm_bindgen]
@@ -48,10 +43,88 @@ extern "C" {
     fn get(this: &AnyHeaders, name: &str) -> Result<JsValue, JsValue>;
 }
 
-/// A signal that aborts when any of `signals` does, if the runtime can make one.
-fn follow(signals: &[&AbortSignal]) -> Option<AbortSignal> {
-    let list: js_sys::Array = signals.iter().copied().collect();
-    abort_signal_any(&list).ok()
+/// The exchanges and waits that follow one caller's signal, and the one `abort` listener on it
+/// that aborts them all. A caller may share one signal across many calls: Node warns past ten
+/// listeners on a signal, so each signal gets one, removed when its last follower ends. Not
+/// `AbortSignal.any`: Node 20 keeps every signal it makes alive as long as the source, and with
+/// it each fetch's state and answer (a paginate loop with a signal grew by every page).
+struct Fanout {
+    signal: AbortSignal,
+    followers: Rc<RefCell<Vec<AbortController>>>,
+    listener: Closure<dyn FnMut()>,
+}
+
+thread_local! {
+    static FANOUTS: RefCell<Vec<Fanout>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `controller` aborted when `caller` aborts, until [`Follower`] is dropped.
+struct Follower {
+    caller: AbortSignal,
+    controller: AbortController,
+}
+
+impl Follower {
+    fn new(caller: &AbortSignal, controller: &AbortController) -> Self {
+        FANOUTS.with(|fanouts| {
+            let mut fanouts = fanouts.borrow_mut();
+            match fanouts.iter().find(|fanout| &fanout.signal == caller) {
+                Some(fanout) => fanout.followers.borrow_mut().push(controller.clone()),
+                None => {
+                    let followers = Rc::new(RefCell::new(vec![controller.clone()]));
+                    let listener = {
+                        let followers = followers.clone();
+                        Closure::<dyn FnMut()>::new(move || {
+                            // Cloned first: aborting runs listeners, which may end followers.
+                            let all = followers.borrow().clone();
+                            for follower in all {
+                                follower.abort();
+                            }
+                        })
+                    };
+                    let _ = caller.add_event_listener_with_callback(
+                        "abort",
+                        listener.as_ref().unchecked_ref(),
+                    );
+                    fanouts.push(Fanout {
+                        signal: caller.clone(),
+                        followers,
+                        listener,
+                    });
+                }
+            }
+        });
+        Self {
+            caller: caller.clone(),
+            controller: controller.clone(),
+        }
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        FANOUTS.with(|fanouts| {
+            let mut fanouts = fanouts.borrow_mut();
+            let Some(at) = fanouts
+                .iter()
+                .position(|fanout| fanout.signal == self.caller)
+            else {
+                return;
+            };
+            let empty = {
+                let mut followers = fanouts[at].followers.borrow_mut();
+                followers.retain(|follower| follower != &self.controller);
+                followers.is_empty()
+            };
+            if empty {
+                let fanout = fanouts.swap_remove(at);
+                let _ = fanout.signal.remove_event_listener_with_callback(
+                    "abort",
+                    fanout.listener.as_ref().unchecked_ref(),
+                );
+            }
+        });
+    }
 }
 
 /// What came back: status, the headers the client reads, and the body as a JS string (it is
@@ -277,15 +350,14 @@ fn request_init(request: &HttpRequest, signal: &AbortSignal) -> RequestInit {
 /// The deadline of one exchange and the link to the caller's signal; dropping it clears the
 /// timer and any listener, so nothing keeps a Node process alive.
 struct Deadline {
-    /// What the fetch is given: the deadline's signal, combined with the caller's.
+    /// What the fetch is given: aborted by the deadline's timer or by the caller's signal.
     signal: AbortSignal,
     timer: JsValue,
     timed_out: Rc<Cell<bool>>,
     timeout_ms: u32,
     _on_timeout: Closure<dyn FnMut()>,
     caller: Option<AbortSignal>,
-    /// Only where `AbortSignal.any` is missing: a listener on the caller's signal.
-    listener: Option<Closure<dyn FnMut()>>,
+    _following: Option<Follower>,
     /// Rejects when `signal` aborts: raced against every promise of the exchange, so a fetch
     /// (or a body) that ignores its signal still ends at the deadline.
     aborted: Promise,
@@ -296,12 +368,7 @@ impl Deadline {
         if caller.is_some_and(AbortSignal::aborted) {
             return Err(aborted());
         }
-        let controller = AbortController::new().map_err(|_| {
-            Error::new(
-                ErrorCode::Unsupported,
-                "this runtime has no AbortController",
-            )
-        })?;
+        let controller = controller()?;
         let timed_out = Rc::new(Cell::new(false));
         let on_timeout = {
             let controller = controller.clone();
@@ -312,22 +379,8 @@ impl Deadline {
             })
         };
         let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), timeout_ms as i32);
-        let own = controller.signal();
-        let (signal, listener) = match caller {
-            None => (own, None),
-            Some(caller) => match follow(&[caller, &own]) {
-                Some(both) => (both, None),
-                None => {
-                    let controller = controller.clone();
-                    let on_abort = Closure::<dyn FnMut()>::new(move || controller.abort());
-                    let _ = caller.add_event_listener_with_callback(
-                        "abort",
-                        on_abort.as_ref().unchecked_ref(),
-                    );
-                    (own, Some(on_abort))
-                }
-            },
-        };
+        let signal = controller.signal();
+        let following = caller.map(|caller| Follower::new(caller, &controller));
         let aborted = Promise::new(&mut |_, reject| {
             let _ = signal.add_event_listener_with_callback("abort", &reject);
         });
@@ -339,7 +392,7 @@ impl Deadline {
             timeout_ms,
             _on_timeout: on_timeout,
             caller: caller.cloned(),
-            listener,
+            _following: following,
         })
     }
 
@@ -401,10 +454,6 @@ impl Deadline {
 impl Drop for Deadline {
     fn drop(&mut self) {
         clear_timeout(&self.timer);
-        if let (Some(caller), Some(on_abort)) = (&self.caller, &self.listener) {
-            let _ = caller
-                .remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
-        }
     }
 }
 
@@ -433,25 +482,32 @@ pub async fn sleep(ms: u32, signal: Option<&AbortSignal>) -> Result<(), Error> {
     if signal.is_some_and(AbortSignal::aborted) {
         return Err(aborted());
     }
-    // The listener goes on a signal that follows the caller's, where the runtime can make one,
-    // so that many concurrent waits on one shared signal add no listeners to it.
-    let followed = signal.map(|signal| follow(&[signal]).unwrap_or_else(|| signal.clone()));
-    let signal = followed.as_ref();
+    // The wait listens on a signal of its own, which follows the caller's through its fan-out.
+    let own = signal.map(|_| controller()).transpose()?;
+    let _following = signal
+        .zip(own.as_ref())
+        .map(|(caller, own)| Follower::new(caller, own));
     let mut timer = JsValue::UNDEFINED;
-    let mut on_abort: Option<Function> = None;
     let promise = Promise::new(&mut |resolve, reject| {
         timer = set_timeout(&resolve, ms.min(i32::MAX as u32) as i32);
-        if let Some(signal) = signal {
-            let _ = signal.add_event_listener_with_callback("abort", &reject);
-            on_abort = Some(reject);
+        if let Some(own) = &own {
+            let _ = own
+                .signal()
+                .add_event_listener_with_callback("abort", &reject);
         }
     });
     let outcome = JsFuture::from(promise).await;
     clear_timeout(&timer);
-    if let (Some(signal), Some(listener)) = (signal, &on_abort) {
-        let _ = signal.remove_event_listener_with_callback("abort", listener);
-    }
     outcome.map(|_| ()).map_err(|_| aborted())
+}
+
+fn controller() -> Result<AbortController, Error> {
+    AbortController::new().map_err(|_| {
+        Error::new(
+            ErrorCode::Unsupported,
+            "this runtime has no AbortController",
+        )
+    })
 }
 
 fn aborted() -> Error {

@@ -109,15 +109,22 @@ export class ListWriter {
   async queue(text) {
     this.buffer += text;
     if (this.buffer.length >= BUFFER_LIMIT) return this.flush();
+    // A scheduled write still waiting for the reader (a full pipe) holds the list back, so no
+    // more pages are fetched than the reader takes: memory stays bounded by a page.
+    if (this.writing) await this.writing;
     this.scheduled ??= setImmediate(() => {
       this.scheduled = null;
-      this.flush();
+      this.writing = this.flush().finally(() => {
+        this.writing = null;
+      });
+      this.writing.catch(() => {}); // reported by the next queue() or end(), which await it
     });
   }
 
   async flush() {
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = null;
+    if (this.writing) await this.writing;
     if (!this.buffer) return;
     const text = this.buffer;
     this.buffer = "";

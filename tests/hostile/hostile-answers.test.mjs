@@ -7,6 +7,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
+import { once } from "node:events";
 import { inspect } from "node:util";
 import { CloudTowerClient, CloudTowerError } from "../../pkg/index.mjs";
 import { rejectionOf } from "../client/helpers.mjs";
@@ -266,6 +267,75 @@ test("one AbortSignal shared by 50 concurrent calls prints no MaxListenersExceed
   process.off("warning", onWarning);
   assert.deepEqual(warnings, []);
   routes.delete("/v2/api/get-vms");
+});
+
+test("a shared signal gets one abort listener, whatever the number of calls in flight, and none once they end; aborting it ends them all", async () => {
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  let arrived = 0;
+  let allArrived;
+  const everyone = new Promise((resolve) => (allArrived = resolve));
+  routes.set("/v2/api/get-vms", async (req, body, res) => {
+    if (++arrived === 20) allArrived();
+    await held;
+    sendJson(res, 200, []);
+  });
+  const controller = new AbortController();
+  const { signal } = controller;
+  const counts = { add: 0, remove: 0 };
+  const add = signal.addEventListener.bind(signal);
+  const remove = signal.removeEventListener.bind(signal);
+  signal.addEventListener = (type, ...rest) => (counts.add++, add(type, ...rest));
+  signal.removeEventListener = (type, ...rest) => (counts.remove++, remove(type, ...rest));
+  const c = client();
+  const calls = Array.from({ length: 20 }, () => c.call("get-vms", {}, { signal }));
+  await everyone;
+  assert.deepEqual(counts, { add: 1, remove: 0 }, "one listener for 20 calls in flight");
+  release();
+  await Promise.all(calls);
+  assert.deepEqual(counts, { add: 1, remove: 1 }, "removed when the last call ended");
+
+  // In flight again, then aborted: every call ends ABORTED, and the listener goes.
+  arrived = 0;
+  const again = new Promise((resolve) => (allArrived = resolve));
+  const pending = Array.from({ length: 20 }, () => rejectionOf(c.call("get-vms", {}, { signal })));
+  await again;
+  controller.abort();
+  for (const error of await Promise.all(pending)) assert.equal(error.code, "ABORTED");
+  assert.deepEqual(counts, { add: 2, remove: 2 });
+  routes.delete("/v2/api/get-vms");
+});
+
+test("paging with a signal keeps memory bounded by a page (Node 20's AbortSignal.any kept every page alive)", async () => {
+  const { spawn } = await import("node:child_process");
+  const { startSimulator } = await import("../sim/index.mjs");
+  const sim = await startSimulator({ vms: 20_000 });
+  try {
+    const admin = new CloudTowerClient({ endpoint: sim.url });
+    await admin.login({ username: "admin", password: "Tower@Admin1" });
+    const { key } = await admin.createApiKey({ name: "bounded" });
+    const script = `
+      const { CloudTowerClient } = require(${JSON.stringify(new URL("../../pkg/index.cjs", import.meta.url).pathname)});
+      (async () => {
+        const client = new CloudTowerClient({ endpoint: process.argv[1], apiKey: process.argv[2] });
+        const { signal } = new AbortController();
+        let n = 0;
+        for await (const vm of client.paginate("get-vms", {}, { pageSize: 100, signal })) n += vm.id ? 1 : 0;
+        process.stdout.write(String(n));
+      })();`;
+    // 200 pages of about 200 KB each: kept alive, they need more than the 32 MB allowed (the
+    // fixed client peaks near 15).
+    const child = spawn(process.execPath, ["--max-old-space-size=32", "-e", script, sim.url, key]);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
+    const [code] = await once(child, "close");
+    assert.equal(code, 0, stderr.slice(0, 800));
+    assert.equal(stdout, "20000");
+  } finally {
+    await sim.close();
+  }
 });
 
 test("https:// to a plain-HTTP port is NETWORK with a hint, even for a mutation (the request never reached the server)", async () => {
