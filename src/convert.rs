@@ -9,9 +9,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
-use crate::core::error::{Error, ErrorCode};
+use crate::core::error::{Error, ErrorCode, FailedTask, NodeReport};
 use crate::core::failover::Strategy;
-use crate::core::json::Json;
+use crate::core::json::{array, Json};
 use crate::core::model::{LoginOptions, UserSource};
 use crate::core::operations::{self, JsonKind, Operation};
 use crate::core::paging::ListingBody;
@@ -569,7 +569,7 @@ pub fn to_js_error(error: Error) -> JsValue {
             .map_or(JsValue::NULL, |body| from_json(&body.to_json())),
     );
     if let Some(errors) = &details.graphql_errors {
-        let errors = Json::Array(errors.iter().map(|error| error.0.clone()).collect());
+        let errors = array(errors, |error| error.0.clone());
         set("graphqlErrors", from_json(&errors));
     }
     if let Some(data) = &details.data {
@@ -579,12 +579,12 @@ pub fn to_js_error(error: Error) -> JsValue {
         set("step", step.into());
     }
     if !details.failed_tasks.is_empty() {
-        let tasks = details.failed_tasks.iter().map(|task| task.to_json());
-        set("failedTasks", from_json(&Json::Array(tasks.collect())));
+        let tasks = array(&details.failed_tasks, FailedTask::to_json);
+        set("failedTasks", from_json(&tasks));
     }
     if !details.endpoints.is_empty() {
-        let nodes = details.endpoints.iter().map(|node| node.to_json());
-        set("endpoints", from_json(&Json::Array(nodes.collect())));
+        let nodes = array(&details.endpoints, NodeReport::to_json);
+        set("endpoints", from_json(&nodes));
     }
     let message = JsValue::from_str(&error.message);
     let class = ERROR_CLASS.with(|slot| slot.borrow().clone());

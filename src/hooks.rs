@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::convert;
 use crate::core::error::Error;
-use crate::core::json::Json;
+use crate::core::json::{entries, Json};
 use crate::core::request::HttpRequest;
 use crate::transport::Exchange;
 
@@ -45,32 +45,27 @@ pub struct ResponseSummary<'a> {
 
 impl RequestSummary<'_> {
     fn entries(&self) -> Vec<(String, Json)> {
-        [
+        entries([
             ("operation", self.operation.into()),
             ("attempt", u64::from(self.attempt).into()),
             ("method", self.method.into()),
             ("url", self.url.into()),
             ("requestBytes", u64::from(self.request_bytes).into()),
-        ]
-        .map(|(key, value)| (key.to_owned(), value))
-        .into()
+        ])
     }
 }
 
 impl ResponseSummary<'_> {
     fn to_json(&self) -> Json {
-        let mut entries = self.request.entries();
-        entries.extend(
-            [
-                ("status", u64::from(self.status).into()),
-                ("durationMs", self.duration_ms.into()),
-                ("requestId", self.request_id.clone().into()),
-                ("responseChars", u64::from(self.response_chars).into()),
-                ("errorCode", self.error_code.into()),
-            ]
-            .map(|(key, value): (&str, Json)| (key.to_owned(), value)),
-        );
-        Json::Object(entries)
+        let mut all = self.request.entries();
+        all.extend(entries([
+            ("status", u64::from(self.status).into()),
+            ("durationMs", self.duration_ms.into()),
+            ("requestId", self.request_id.clone().into()),
+            ("responseChars", u64::from(self.response_chars).into()),
+            ("errorCode", self.error_code.into()),
+        ]));
+        Json::Object(all)
     }
 }
 

@@ -26,6 +26,7 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use crate::client::{Client, Pager, Step};
 use crate::convert::{from_json, to_js_error, RevokeTarget, Thrown};
 use crate::core::error::Error;
+use crate::core::json::array;
 use crate::core::model::{ApiKeyRecord, AuthnStrategy, LoginOptions};
 use crate::core::paging;
 use crate::core::secret::{Credential, Secret};
@@ -240,9 +241,8 @@ impl CloudTowerClient {
         let call_options = optional(call_options);
         run(&self.0, None, |client, _| async move {
             let call = client.call(convert::call_options(&call_options)?)?;
-            Ok::<_, Error>(from_json(&ApiKeyRecord::list_to_json(
-                &client.list_keys(&call).await?,
-            )))
+            let keys = client.list_keys(&call).await?;
+            Ok::<_, Error>(from_json(&array(&keys, ApiKeyRecord::to_json)))
         })
     }
 
@@ -262,9 +262,8 @@ impl CloudTowerClient {
         let call_options = optional(call_options);
         run(&self.0, None, |client, _| async move {
             let call = client.call(convert::call_options(&call_options)?)?;
-            Ok::<_, Error>(from_json(&AuthnStrategy::list_to_json(
-                &client.authn_strategies(&call).await?,
-            )))
+            let strategies = client.authn_strategies(&call).await?;
+            Ok::<_, Error>(from_json(&array(&strategies, AuthnStrategy::to_json)))
         })
     }
 

@@ -168,19 +168,27 @@ impl<T: Into<Json>> From<Vec<T>> for Json {
 }
 
 /// An object from `(key, value)` pairs, in that order.
-pub fn object<const N: usize>(entries: [(&str, Json); N]) -> Json {
-    Json::Object(
-        entries
-            .into_iter()
-            .map(|(key, value)| (key.to_owned(), value))
-            .collect(),
-    )
+pub fn object<const N: usize>(pairs: [(&str, Json); N]) -> Json {
+    Json::Object(entries(pairs))
 }
 
-/// Integers print without a fraction, like `JSON.stringify`; JSON has no NaN or infinity.
+/// An object's entries from `(key, value)` pairs, for an object built in parts.
+pub fn entries<const N: usize>(pairs: [(&str, Json); N]) -> Vec<(String, Json)> {
+    pairs
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), value))
+        .collect()
+}
+
+/// An array of `items`, each written by `to_json`.
+pub fn array<T>(items: &[T], to_json: impl Fn(&T) -> Json) -> Json {
+    Json::Array(items.iter().map(to_json).collect())
+}
+
 /// 2^53: below it, every whole number has an exact `f64` (and JS number).
 pub const EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
 
+/// Integers print without a fraction, like `JSON.stringify`; JSON has no NaN or infinity.
 /// The core writes only integers (page sizes, offsets); any other number is written with 17
 /// significant digits by integer arithmetic, because Rust's float formatter alone would add
 /// a quarter to the wasm.

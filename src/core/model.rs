@@ -2,7 +2,7 @@
 
 use tsify::Tsify;
 
-use super::json::{object, At, Json};
+use super::json::{array, object, At, Json};
 use super::request::validate_credential;
 use super::secret::Secret;
 
@@ -120,10 +120,6 @@ pub struct AuthnStrategy {
 // What JS receives: `to_json` writes each result with the names its TypeScript type (derived
 // above) declares; `tests/client/result-shapes.test.mjs` holds the two together.
 
-fn list<T>(items: &[T], to_json: fn(&T) -> Json) -> Json {
-    Json::Array(items.iter().map(to_json).collect())
-}
-
 impl ApiKeyRole {
     pub fn to_json(&self) -> Json {
         object([
@@ -140,7 +136,7 @@ impl ApiKey {
             ("id", self.id.as_str().into()),
             ("key", self.key.expose().into()),
             ("name", self.name.as_str().into()),
-            ("roles", list(&self.roles, ApiKeyRole::to_json)),
+            ("roles", array(&self.roles, ApiKeyRole::to_json)),
         ])
     }
 }
@@ -153,12 +149,8 @@ impl ApiKeyRecord {
             ("description", self.description.clone().into()),
             ("editable", self.editable.map(Json::Bool).into()),
             ("username", self.username.clone().into()),
-            ("roles", list(&self.roles, ApiKeyRole::to_json)),
+            ("roles", array(&self.roles, ApiKeyRole::to_json)),
         ])
-    }
-
-    pub fn list_to_json(records: &[Self]) -> Json {
-        list(records, Self::to_json)
     }
 }
 
@@ -188,7 +180,7 @@ impl User {
             ("username", self.username.as_str().into()),
             ("name", self.name.as_str().into()),
             ("source", self.source.as_str().into()),
-            ("roles", list(&self.roles, UserRole::to_json)),
+            ("roles", array(&self.roles, UserRole::to_json)),
         ])
     }
 }
@@ -199,10 +191,6 @@ impl AuthnStrategy {
             ("id", self.id.as_str().into()),
             ("type", self.kind.as_str().into()),
         ])
-    }
-
-    pub fn list_to_json(strategies: &[Self]) -> Json {
-        list(strategies, Self::to_json)
     }
 }
 
