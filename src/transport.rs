@@ -356,8 +356,8 @@ struct Deadline {
     timed_out: Rc<Cell<bool>>,
     timeout_ms: u32,
     _on_timeout: Closure<dyn FnMut()>,
-    caller: Option<AbortSignal>,
-    _following: Option<Follower>,
+    /// The link to the caller's signal, if any.
+    following: Option<Follower>,
     /// Rejects when `signal` aborts: raced against every promise of the exchange, so a fetch
     /// (or a body) that ignores its signal still ends at the deadline.
     aborted: Promise,
@@ -391,8 +391,7 @@ impl Deadline {
             timed_out,
             timeout_ms,
             _on_timeout: on_timeout,
-            caller: caller.cloned(),
-            _following: following,
+            following,
         })
     }
 
@@ -414,7 +413,11 @@ impl Deadline {
                 message.push_str("; it may still have taken effect, check before retrying");
             }
             Error::new(ErrorCode::Timeout, message)
-        } else if self.caller.as_ref().is_some_and(AbortSignal::aborted) {
+        } else if self
+            .following
+            .as_ref()
+            .is_some_and(|following| following.caller.aborted())
+        {
             aborted()
         } else {
             let detail = describe_failure(failure);
